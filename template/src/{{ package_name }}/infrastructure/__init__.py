@@ -1,0 +1,1 @@
+"""Adapters: the database, the metadata web service."""

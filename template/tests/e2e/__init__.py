@@ -1,0 +1,1 @@
+"""End-to-end tier: complete user workflows through the command line."""

@@ -1,0 +1,1 @@
+"""Repositories against the test database."""

@@ -1,0 +1,1 @@
+"""Use cases wired to the real unit of work."""

@@ -1,0 +1,1 @@
+"""Domain rules: entities and their invariants."""

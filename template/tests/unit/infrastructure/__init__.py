@@ -1,0 +1,1 @@
+"""Adapters with their I/O replaced: mocked HTTP transport, parsed configuration."""
