@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from tests.fixtures import unique_name
 from tests.plugins.tracker import TestDataTracker
 
@@ -65,3 +67,19 @@ async def test_show_missing_playlist_exits_with_error_message(run_cli: RunCli) -
 
     assert result.exit_code == 1
     assert "playlist 999999 does not exist" in result.stderr
+
+
+@pytest.mark.slow
+async def test_playlist_of_fifty_tracks_round_trips_through_the_cli(
+    run_cli: RunCli, test_data_tracker: TestDataTracker
+) -> None:
+    artist = unique_name("Artist")
+    specs = [arg for n in range(50) for arg in ("--track", f"{artist} - Song {n}")]
+
+    created = await run_cli("--json", "create-playlist", unique_name("Playlist"), *specs)
+    assert created.exit_code == 0, created.stderr
+    playlist = json.loads(created.stdout)
+    track_created_playlist(test_data_tracker, playlist)
+    shown = await run_cli("--json", "show-playlist", str(playlist["id"]))
+
+    assert json.loads(shown.stdout)["tracks"] == playlist["tracks"]

@@ -1,0 +1,21 @@
+"""Fixtures that render the template once per test session and reuse the result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.project import GeneratedProject
+
+
+@pytest.fixture(scope="session")
+def default_project(tmp_path_factory: pytest.TempPathFactory) -> GeneratedProject:
+    """The template rendered with every default answer, installed in its own venv."""
+    return GeneratedProject.create(tmp_path_factory.mktemp("default") / "music-library")
+
+
+@pytest.fixture
+def scratch_project(default_project: GeneratedProject, tmp_path: Path) -> GeneratedProject:
+    """A private copy of the default project, for tests that add or edit files."""
+    return default_project.clone(tmp_path / "project")

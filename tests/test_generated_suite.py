@@ -1,0 +1,82 @@
+"""The rendered project's own suite passes, selects by marker, and is pyramid-shaped."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from tests.project import GeneratedProject
+
+DESELECTED_BY_DEFAULT = ("slow", "performance", "diagnostic")
+
+
+def collected_ids(project: GeneratedProject, *args: str) -> list[str]:
+    run = project.pytest("--collect-only", "-q", *args)
+    assert run.returncode == 0, run.output
+    return [line for line in run.output.splitlines() if "::" in line]
+
+
+def tier_counts(node_ids: list[str]) -> Counter[str]:
+    return Counter(node_id.split("/")[1] for node_id in node_ids)
+
+
+def test_default_selection_passes_without_slow_performance_or_diagnostic_tests(
+    default_project: GeneratedProject,
+) -> None:
+    run = default_project.pytest()
+
+    assert run.returncode == 0, run.output
+    assert run.outcomes["passed"] >= 80
+    assert run.outcomes["deselected"] >= len(DESELECTED_BY_DEFAULT)
+    assert "failed" not in run.outcomes
+
+
+def test_empty_marker_expression_runs_every_test_including_deselected_ones(
+    default_project: GeneratedProject,
+) -> None:
+    default = collected_ids(default_project)
+    everything = collected_ids(default_project, "-m", "")
+    extra = set(everything) - set(default)
+
+    for marker in DESELECTED_BY_DEFAULT:
+        marked = collected_ids(default_project, "-m", marker)
+        assert marked, f"no example test is marked {marker}"
+        assert set(marked) <= extra
+    run = default_project.pytest("-m", "", *sorted(extra))
+    assert run.returncode == 0, run.output
+    assert run.outcomes["passed"] == len(extra)
+
+
+def test_unit_marker_selects_exactly_the_unit_folder(default_project: GeneratedProject) -> None:
+    unit = collected_ids(default_project, "-m", "unit")
+
+    assert unit
+    assert all(node_id.startswith("tests/unit/") for node_id in unit)
+    assert set(unit) == {i for i in collected_ids(default_project) if i.startswith("tests/unit/")}
+    run = default_project.pytest("-m", "unit")
+    assert run.returncode == 0, run.output
+    assert run.outcomes["passed"] == len(unit)
+
+
+def test_default_collection_is_shaped_like_the_pyramid(default_project: GeneratedProject) -> None:
+    counts = tier_counts(collected_ids(default_project))
+    total = sum(counts.values())
+    shares = {tier: 100 * counts[tier] / total for tier in ("unit", "integration", "e2e")}
+
+    assert set(counts) == {"unit", "integration", "e2e"}
+    assert shares["unit"] == pytest.approx(60, abs=5)
+    assert shares["integration"] == pytest.approx(35, abs=5)
+    assert shares["e2e"] == pytest.approx(5, abs=3)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_suite_passes_in_random_order_with_two_workers(
+    default_project: GeneratedProject, seed: int
+) -> None:
+    run = default_project.pytest("-n", "2", f"--randomly-seed={seed}")
+
+    assert run.returncode == 0, run.output
+    assert re.search(rf"randomly-seed={seed}\b", run.output)
+    assert "failed" not in run.outcomes
