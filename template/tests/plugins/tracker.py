@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+import pytest
 from sqlalchemy import MetaData, Table, delete, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -18,10 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 DOCS = "docs/testing.md#test-pollution"
 
 
-class TestDataCleanupError(AssertionError):
-    """Tracked rows could not be removed, or untracked rows were left behind."""
-
-    __test__ = False
+SHORTCUTS = {"tracks": "add_track", "playlists": "add_playlist", "artists": "add_artist"}
 
 
 class TestDataTracker:
@@ -76,9 +74,8 @@ class TestDataTracker:
     async def cleanup(self, connection: AsyncConnection) -> None:
         """Delete tracked rows and their dependents, then verify nothing is left.
 
-        Raises:
-            TestDataCleanupError: naming the table and ids that survived, or the
-                tables that gained rows nobody tracked.
+        Fails the test (``pytest.fail``) naming the table and ids that survived,
+        or the tables that gained rows nobody tracked.
         """
         if self._ids:
             async with connection.begin():
@@ -116,10 +113,11 @@ class TestDataTracker:
                 found = await connection.scalars(select(key).where(key.in_(list(ids))))
                 survivors = list(found)
             if survivors:
-                raise TestDataCleanupError(
+                pytest.fail(
                     f"test_data_tracker could not delete rows {sorted(map(str, survivors))} "
-                    f"from table {table_name!r}. Another row still references them: track "
-                    f"that row too. See {DOCS}"
+                    f"from table {table_name!r}: another row still references them. Track "
+                    f"that row too. See {DOCS}",
+                    pytrace=False,
                 )
 
     async def _verify_no_leftovers(
@@ -130,16 +128,27 @@ class TestDataTracker:
             name: counts[name] - baseline[name] for name in counts if counts[name] > baseline[name]
         }
         if grown:
-            details = "; ".join(
-                f"table {name!r}: {extra} row(s) left behind"
-                for name, extra in sorted(grown.items())
+            lines = [self._advice(name, extra) for name, extra in sorted(grown.items())]
+            pytest.fail(
+                "Test pollution: rows were left behind that test_data_tracker does not know "
+                "about.\n" + "\n".join(lines) + "\nOr use db_session, so nothing is "
+                f"committed. See {DOCS}",
+                pytrace=False,
             )
-            raise TestDataCleanupError(
-                f"Test pollution: {details}. test_data_tracker tracked nothing for them: call "
-                f"test_data_tracker.add(<table>, id) (or add_track/add_playlist/add_artist) "
-                f"for every row the test commits, or use db_session so nothing is committed. "
-                f"See {DOCS}"
-            )
+
+    def _advice(self, table_name: str, extra: int) -> str:
+        table = self._metadata.tables[table_name]
+        parents = sorted({key.column.table.name for key in table.foreign_keys})
+        if parents:
+            fix = f"track the {' / '.join(parents)} rows they belong to"
+        else:
+            fix = f"add test_data_tracker.{SHORTCUTS.get(table_name, 'add')}(id)"
+            if table_name not in SHORTCUTS:
+                fix = f"add test_data_tracker.add({table_name!r}, id)"
+        return (
+            f"- table {table_name!r}: {extra} row(s); "
+            f"tracked nothing for table {table_name!r}: {fix}"
+        )
 
     async def _count_rows(self, connection: AsyncConnection) -> dict[str, int]:
         counts = union_all(

@@ -1,0 +1,169 @@
+"""Tier budgets: a unit test over 100 ms or an integration test over 1 s is named.
+
+What is timed is what the test itself costs: its call phase and its
+function-scoped fixtures. Setting up or tearing down module- and
+session-scoped fixtures (the test database, a server) is left out, since the
+first test to need them should not pay for everyone.
+
+Over-budget tests are listed at the end of the run with the fix. With
+``--pyramid-strict`` they fail instead (reported as an error in teardown).
+Tests marked ``slow`` or ``performance`` have no budget.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from dataclasses import asdict, dataclass
+
+import pytest
+
+from .settings import guards_enabled, option_group, read_number, strict
+from .tiers import tier_of
+
+BUDGET_DEFAULTS_MS = {"unit": "100", "integration": "1000"}
+EXEMPT_MARKERS = ("slow", "performance")
+FIXES = {
+    "unit": "make it faster (mock what is slow), mark it @pytest.mark.slow, "
+    "or move it to tests/integration/",
+    "integration": "look for N+1 queries (see docs/testing.md#an-integration-test-is-slow), "
+    "or mark it @pytest.mark.slow (over 1 s) or @pytest.mark.performance (over 5 s)",
+}
+PROPERTY = "pyramid_over_budget"
+
+
+@dataclass
+class Timing:
+    """Seconds spent by one test, split so that shared fixtures can be left out."""
+
+    phases: float = 0.0
+    failed: bool = False
+    shared_setup: float = 0.0
+    shared_teardown_ran: bool = False
+    teardown: float = 0.0
+
+    @property
+    def own_cost(self) -> float:
+        teardown = 0.0 if self.shared_teardown_ran else self.teardown
+        return self.phases - self.shared_setup + teardown
+
+
+@dataclass(frozen=True)
+class OverBudget:
+    nodeid: str
+    tier: str
+    seconds: float
+    budget: float
+
+    def describe(self) -> str:
+        return (
+            f"{self.nodeid}: {self.tier} test took {self.seconds * 1000:.0f} ms, "
+            f"budget {self.budget * 1000:.0f} ms. Fix: {FIXES[self.tier]}"
+        )
+
+
+class BudgetKeeper:
+    """Times each test and reports the ones over budget (registered as a plugin)."""
+
+    def __init__(self, budgets: dict[str, float], *, strict: bool, enabled: bool) -> None:
+        self.budgets = budgets
+        self.strict = strict
+        self.enabled = enabled
+        self.current: Timing | None = None
+        self.findings: list[OverBudget] = []
+
+    def check(self, item: pytest.Item, timing: Timing) -> OverBudget | None:
+        tier = tier_of(item)
+        budget = self.budgets.get(tier or "")
+        if tier is None or budget is None:
+            return None
+        if any(item.get_closest_marker(marker) for marker in EXEMPT_MARKERS):
+            return None
+        if timing.own_cost <= budget:
+            return None
+        return OverBudget(item.nodeid, tier, timing.own_cost, budget)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        self.current = Timing() if self.enabled else None
+        try:
+            return (yield)
+        finally:
+            self.current = None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(
+        self, fixturedef: pytest.FixtureDef[object]
+    ) -> Generator[None, object, object]:
+        timing = self.current
+        started = time.perf_counter()
+        try:
+            return (yield)
+        finally:
+            if timing is not None and fixturedef.scope != "function":
+                timing.shared_setup += time.perf_counter() - started
+
+    def pytest_fixture_post_finalizer(self, fixturedef: pytest.FixtureDef[object]) -> None:
+        if self.current is not None and fixturedef.scope != "function":
+            self.current.shared_teardown_ran = True
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        timing = self.current
+        if timing is None:
+            return report
+        timing.failed = timing.failed or report.failed
+        if call.when != "teardown":
+            timing.phases += call.duration
+            return report
+        timing.teardown = call.duration
+        finding = None if timing.failed else self.check(item, timing)
+        if finding is not None:
+            report.user_properties.append((PROPERTY, asdict(finding)))
+            if self.strict:
+                report.outcome = "failed"
+                report.longrepr = f"Over budget (--pyramid-strict): {finding.describe()}"
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Collect findings here, where they also arrive from xdist workers."""
+        if report.when == "teardown":
+            for name, value in report.user_properties:
+                if name == PROPERTY and isinstance(value, dict):
+                    self.findings.append(OverBudget(**value))
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if not self.findings:
+            return
+        verdict = "failed" if self.strict else "listed"
+        terminalreporter.write_sep(
+            "=", f"pyramid: {len(self.findings)} test(s) over their tier budget ({verdict})"
+        )
+        for finding in sorted(self.findings, key=lambda finding: -finding.seconds):
+            terminalreporter.write_line(finding.describe())
+
+
+# -- hooks -------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    option_group(parser)
+    for tier, default in BUDGET_DEFAULTS_MS.items():
+        parser.addini(
+            f"pyramid_{tier}_budget_ms",
+            f"time budget of one {tier} test, in milliseconds",
+            default=default,
+        )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    budgets = {
+        tier: read_number(config, f"pyramid_{tier}_budget_ms", unit="milliseconds", example=default)
+        / 1000
+        for tier, default in BUDGET_DEFAULTS_MS.items()
+    }
+    keeper = BudgetKeeper(budgets, strict=strict(config), enabled=guards_enabled(config))
+    config.pluginmanager.register(keeper, "pyramid-budgets")
