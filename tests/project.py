@@ -53,8 +53,9 @@ class PytestRun:
     def outcomes(self) -> dict[str, int]:
         """Counts from the final summary line, e.g. {"passed": 83, "deselected": 3}."""
         summary = self.output.strip().splitlines()[-1] if self.output.strip() else ""
-        counts = {kind.rstrip("s") if kind.startswith("error") else kind: int(number)
-                  for number, kind in SUMMARY_COUNT.findall(summary)}
+        counts: dict[str, int] = {}
+        for number, kind in SUMMARY_COUNT.findall(summary):
+            counts["error" if kind.startswith("error") else kind] = int(number)
         return counts
 
     def assert_outcomes(self, **expected: int) -> None:
@@ -89,10 +90,14 @@ class GeneratedProject:
     def run(
         self, *command: str, check: bool = False, env: Mapping[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
+        # A temp root of its own: pytest runs sharing /tmp/pytest-of-<user> race
+        # when they clean up each other's old directories.
+        temp_root = self.root.parent / f".{self.root.name}-pytest-tmp"
+        temp_root.mkdir(exist_ok=True)
         result = subprocess.run(
             command,
             cwd=self.root,
-            env=clean_environment(env),
+            env=clean_environment({"PYTEST_DEBUG_TEMPROOT": str(temp_root), **(env or {})}),
             capture_output=True,
             text=True,
             timeout=600,
@@ -105,7 +110,9 @@ class GeneratedProject:
         return result
 
     def pytest(self, *args: str, env: Mapping[str, str] | None = None) -> PytestRun:
-        result = self.run(self.bin("python"), "-m", "pytest", "-p", "no:cacheprovider", *args, env=env)
+        result = self.run(
+            self.bin("python"), "-m", "pytest", "-p", "no:cacheprovider", *args, env=env
+        )
         return PytestRun(result.returncode, result.stdout + result.stderr)
 
     def write(self, relative_path: str, text: str) -> Path:

@@ -11,7 +11,9 @@ from tests.project import render
 INVALID_ANSWERS = [
     pytest.param({"package_name": "class"}, "'class' is a Python keyword", id="keyword"),
     pytest.param({"package_name": "tests"}, "clash with the project's own 'tests'", id="tests"),
-    pytest.param({"package_name": "json"}, "shadows the standard-library module 'json'", id="stdlib"),
+    pytest.param(
+        {"package_name": "json"}, "shadows the standard-library module 'json'", id="stdlib"
+    ),
     pytest.param({"package_name": "2fast"}, "not a valid import name", id="leading-digit"),
     pytest.param({"package_name": "Music-Library"}, "not a valid import name", id="dash"),
     pytest.param({"author_email": "nobody"}, "is not an e-mail address", id="email"),

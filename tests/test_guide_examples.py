@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.project import GeneratedProject
 
-GUIDE_STYLE_TESTS = '''
+GUIDE_STYLE_TESTS = """
 import pytest
 from sqlalchemy import func, select
 
@@ -48,13 +48,15 @@ async def test_use_case_with_mock_uow():
         await uow.commit()
     uow.commit.assert_awaited_once()
     uow.get_track_repository().save_track.assert_awaited_once()
-'''
+"""
 
 
 def test_guide_style_tests_pass_in_any_order_and_leave_nothing_behind(
     scratch_project: GeneratedProject,
 ) -> None:
-    scratch_project.write("tests/integration/repositories/test_guide_examples.py", GUIDE_STYLE_TESTS)
+    scratch_project.write(
+        "tests/integration/repositories/test_guide_examples.py", GUIDE_STYLE_TESTS
+    )
 
     for seed in (11, 12):
         run = scratch_project.pytest(

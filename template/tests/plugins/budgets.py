@@ -30,6 +30,8 @@ FIXES = {
     "or mark it @pytest.mark.slow (over 1 s) or @pytest.mark.performance (over 5 s)",
 }
 PROPERTY = "pyramid_over_budget"
+OVER_BUDGET_MESSAGE = "{nodeid}: {tier} test took {took:.0f} ms, budget {budget:.0f} ms. Fix: {fix}"
+STRICT_PREFIX = "Over budget (--pyramid-strict): "
 
 
 @dataclass
@@ -56,9 +58,12 @@ class OverBudget:
     budget: float
 
     def describe(self) -> str:
-        return (
-            f"{self.nodeid}: {self.tier} test took {self.seconds * 1000:.0f} ms, "
-            f"budget {self.budget * 1000:.0f} ms. Fix: {FIXES[self.tier]}"
+        return OVER_BUDGET_MESSAGE.format(
+            nodeid=self.nodeid,
+            tier=self.tier,
+            took=self.seconds * 1000,
+            budget=self.budget * 1000,
+            fix=FIXES[self.tier],
         )
 
 
@@ -125,7 +130,7 @@ class BudgetKeeper:
             report.user_properties.append((PROPERTY, asdict(finding)))
             if self.strict:
                 report.outcome = "failed"
-                report.longrepr = f"Over budget (--pyramid-strict): {finding.describe()}"
+                report.longrepr = STRICT_PREFIX + finding.describe()
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

@@ -154,6 +154,9 @@ def partial_reason(config: pytest.Config) -> str | None:
     """Why this run does not represent the whole suite, or None when it does."""
     if config.option.keyword:
         return f"-k {config.option.keyword!r}"
+    splits = getattr(config.option, "splits", None)  # pytest-split, in sharded CI
+    if splits:
+        return f"--splits {splits} --group {getattr(config.option, 'group', '?')}"
     markexpr = config.option.markexpr
     if markexpr and markexpr != default_markexpr(config):
         return f"-m {markexpr!r}"

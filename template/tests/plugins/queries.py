@@ -16,6 +16,15 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 TRANSACTION_CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")
+TOO_MANY_QUERIES_MESSAGE = (
+    "Expected at most {limit} queries, {count} were executed:\n{statements}\n"
+    "Repeated statements that differ only in their ids are N+1 queries: load the "
+    "relationship with selectinload(). See docs/testing.md#an-integration-test-is-slow"
+)
+MISUSE_MESSAGE = (
+    "assert_max_queries() takes a whole number of queries >= 0, got {limit!r}: "
+    "use it as `with assert_max_queries(5): await ...`"
+)
 
 
 @dataclass
@@ -39,10 +48,7 @@ def max_queries(connection: AsyncConnection, limit: int) -> Iterator[QueryLog]:
     """Fail with the list of statements if the block runs more than ``limit`` queries."""
     __tracebackhide__ = True
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-        raise TypeError(
-            f"assert_max_queries() takes a whole number of queries >= 0, got {limit!r}: "
-            "use it as `with assert_max_queries(5): await ...`"
-        )
+        raise TypeError(MISUSE_MESSAGE.format(limit=limit))
     log = QueryLog()
 
     def record(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -59,7 +65,5 @@ def max_queries(connection: AsyncConnection, limit: int) -> Iterator[QueryLog]:
         event.remove(sync_connection, "before_cursor_execute", record)
     if len(log) > limit:
         raise AssertionError(
-            f"Expected at most {limit} queries, {len(log)} were executed:\n{log.numbered()}\n"
-            "Repeated statements that differ only in their ids are N+1 queries: load the "
-            "relationship with selectinload(). See docs/testing.md#an-integration-test-is-slow"
+            TOO_MANY_QUERIES_MESSAGE.format(limit=limit, count=len(log), statements=log.numbered())
         )

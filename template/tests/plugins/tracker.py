@@ -17,8 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 DOCS = "docs/testing.md#test-pollution"
-
-
+POLLUTION_MESSAGE = (
+    "Test pollution: rows were left behind that test_data_tracker does not know about.\n"
+    "{tables}\nOr use db_session, so nothing is committed. See " + DOCS
+)
+POLLUTED_TABLE_LINE = (
+    "- table {table!r}: {count} row(s); tracked nothing for table {table!r}: {fix}"
+)
+UNDELETABLE_MESSAGE = (
+    "test_data_tracker could not delete rows {ids} from table {table!r}: another row still "
+    "references them. Track that row too. See " + DOCS
+)
 SHORTCUTS = {"tracks": "add_track", "playlists": "add_playlist", "artists": "add_artist"}
 
 
@@ -113,12 +122,8 @@ class TestDataTracker:
                 found = await connection.scalars(select(key).where(key.in_(list(ids))))
                 survivors = list(found)
             if survivors:
-                pytest.fail(
-                    f"test_data_tracker could not delete rows {sorted(map(str, survivors))} "
-                    f"from table {table_name!r}: another row still references them. Track "
-                    f"that row too. See {DOCS}",
-                    pytrace=False,
-                )
+                shown = sorted(map(str, survivors))
+                pytest.fail(UNDELETABLE_MESSAGE.format(ids=shown, table=table_name), pytrace=False)
 
     async def _verify_no_leftovers(
         self, connection: AsyncConnection, baseline: dict[str, int]
@@ -129,12 +134,7 @@ class TestDataTracker:
         }
         if grown:
             lines = [self._advice(name, extra) for name, extra in sorted(grown.items())]
-            pytest.fail(
-                "Test pollution: rows were left behind that test_data_tracker does not know "
-                "about.\n" + "\n".join(lines) + "\nOr use db_session, so nothing is "
-                f"committed. See {DOCS}",
-                pytrace=False,
-            )
+            pytest.fail(POLLUTION_MESSAGE.format(tables="\n".join(lines)), pytrace=False)
 
     def _advice(self, table_name: str, extra: int) -> str:
         table = self._metadata.tables[table_name]
@@ -145,10 +145,7 @@ class TestDataTracker:
             fix = f"add test_data_tracker.{SHORTCUTS.get(table_name, 'add')}(id)"
             if table_name not in SHORTCUTS:
                 fix = f"add test_data_tracker.add({table_name!r}, id)"
-        return (
-            f"- table {table_name!r}: {extra} row(s); "
-            f"tracked nothing for table {table_name!r}: {fix}"
-        )
+        return POLLUTED_TABLE_LINE.format(table=table_name, count=extra, fix=fix)
 
     async def _count_rows(self, connection: AsyncConnection) -> dict[str, int]:
         counts = union_all(

@@ -3,11 +3,14 @@
 from .enrichment import enrich_tracks
 from .errors import PlaylistNotFoundError, TrackNotFoundError
 from .playlists import add_tracks_to_playlist, create_playlist
+from .tracks import create_track, get_tracks_by_id
 
 __all__ = [
     "PlaylistNotFoundError",
     "TrackNotFoundError",
     "add_tracks_to_playlist",
     "create_playlist",
+    "create_track",
     "enrich_tracks",
+    "get_tracks_by_id",
 ]

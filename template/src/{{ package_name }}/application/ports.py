@@ -29,6 +29,10 @@ class TrackRepository(Protocol):
         """The track with this ISRC, or None."""
         ...
 
+    async def list_tracks(self, *, limit: int = 50, offset: int = 0) -> Sequence[Track]:
+        """Tracks ordered by id, with their artists."""
+        ...
+
 
 class PlaylistRepository(Protocol):
     """Stores playlists and the order of their tracks."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +43,17 @@ class SqlAlchemyTrackRepository:
         statement = select(TrackRecord).where(TrackRecord.isrc == isrc).options(track_loading())
         record = await self._session.scalar(statement)
         return None if record is None else track_from_record(record)
+
+    async def list_tracks(self, *, limit: int = 50, offset: int = 0) -> Sequence[Track]:
+        statement = (
+            select(TrackRecord)
+            .order_by(TrackRecord.id)
+            .limit(limit)
+            .offset(offset)
+            .options(track_loading())
+        )
+        records = await self._session.scalars(statement)
+        return [track_from_record(record) for record in records]
 
     async def _get_record(self, track_id: int) -> TrackRecord | None:
         statement = select(TrackRecord).where(TrackRecord.id == track_id).options(track_loading())

@@ -1,0 +1,94 @@
+"""The test run's databases on a PostgreSQL server: one template, one clone per worker.
+
+The schema is created once, in the template database; each xdist worker then
+gets ``CREATE DATABASE ... TEMPLATE ...``, a file-level copy that takes
+milliseconds whatever the schema. Names carry a random run id, so runs sharing
+a server never meet. Everything is dropped at the end of the run.
+
+This runs in the controller process, from pytest hooks, before and after the
+tests' event loop exists: each operation gets its own short ``asyncio.run``
+and a connection that is closed before it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.pool import NullPool
+
+T = TypeVar("T")
+
+
+def run_name(prefix: str) -> str:
+    """A database-name prefix unique to this run, e.g. ``music_library_test_3fa2c1d0``."""
+    return f"{prefix[:30]}_test_{secrets.token_hex(4)}"
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class TestDatabases:
+    """Creates and drops this run's databases through the server's maintenance database."""
+
+    __test__ = False  # not a test class, despite the name
+
+    def __init__(self, server_url: URL, name: str) -> None:
+        self.server_url = server_url
+        self.name = name
+        self.template = f"{name}_template"
+        self.clones: list[str] = []
+
+    def url_of(self, database: str) -> URL:
+        return self.server_url.set(database=database)
+
+    def create_template(self, metadata: MetaData) -> URL:
+        """The template database, with every table of ``metadata`` in it."""
+        self._admin(f"CREATE DATABASE {quoted(self.template)}")
+        asyncio.run(_create_schema(self.url_of(self.template), metadata))
+        return self.url_of(self.template)
+
+    def create_clone(self, suffix: str) -> URL:
+        """A copy of the template for one worker (``suffix`` is its name, e.g. ``gw0``)."""
+        database = f"{self.name}_{suffix}"
+        self._admin(f"CREATE DATABASE {quoted(database)} TEMPLATE {quoted(self.template)}")
+        self.clones.append(database)
+        return self.url_of(database)
+
+    def drop_all(self) -> None:
+        """Drop the clones, then the template, closing any connection left open."""
+        for database in [*self.clones, self.template]:
+            self._admin(f"DROP DATABASE IF EXISTS {quoted(database)} WITH (FORCE)")
+        self.clones.clear()
+
+    def _admin(self, statement: str) -> None:
+        async def execute(connection: AsyncConnection) -> None:
+            await connection.execute(text(statement))
+
+        asyncio.run(_with_connection(self.server_url, execute, autocommit=True))
+
+
+async def _create_schema(url: URL, metadata: MetaData) -> None:
+    async def create(connection: AsyncConnection) -> None:
+        await connection.run_sync(metadata.create_all)
+
+    await _with_connection(url, create, autocommit=False)
+
+
+async def _with_connection(
+    url: URL, work: Callable[[AsyncConnection], Awaitable[T]], *, autocommit: bool
+) -> T:
+    """Run ``work`` on a fresh connection (CREATE/DROP DATABASE need autocommit)."""
+    options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    engine = create_async_engine(url, poolclass=NullPool, **options)
+    try:
+        async with engine.begin() as connection:
+            return await work(connection)
+    finally:
+        await engine.dispose()

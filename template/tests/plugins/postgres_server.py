@@ -1,0 +1,178 @@
+"""Where the test run's PostgreSQL server comes from.
+
+1. ``TEST_DATABASE_URL``: an existing server (a CI service, a local container).
+   Its database is only used to create and drop the run's own databases.
+2. Otherwise, if ``initdb`` and ``pg_ctl`` are on ``PATH``: a throwaway server in
+   a temporary folder, on 127.0.0.1 and a free port, stopped and deleted at the
+   end of the run.
+3. Otherwise ``ServerUnavailableError``, whose message says how to get one.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+ENVIRONMENT_VARIABLE = "TEST_DATABASE_URL"
+DRIVER = "postgresql+asyncpg"
+SERVER_BINARIES = ("initdb", "pg_ctl")
+UNLISTED_INSTALLS = (
+    "/usr/lib/postgresql/*/bin",
+    "/usr/pgsql-*/bin",
+    "/opt/homebrew/opt/postgresql*/bin",
+)
+START_TIMEOUT_SECONDS = 60
+DOCS = "docs/testing.md#running-postgresql-locally"
+
+NO_SERVER_MESSAGE = (
+    "No PostgreSQL server for the integration and E2E tests: TEST_DATABASE_URL is not "
+    "set and the PostgreSQL server programs (initdb, pg_ctl) are not on PATH.{hint} "
+    "Fix, either:\n"
+    "  - point the suite at a server: export "
+    "TEST_DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:5432/postgres\n"
+    "    (e.g. docker run -d -p 5432:5432 -e POSTGRES_PASSWORD=postgres postgres:17)\n"
+    "  - or install PostgreSQL and put its bin folder on PATH, and the suite starts its "
+    "own: apt-get install postgresql / brew install postgresql / dnf install "
+    "postgresql-server\n"
+    "Unit tests do not need a database: pytest -m unit. See " + DOCS
+)
+ROOT_MESSAGE = (
+    "No PostgreSQL server for the integration and E2E tests: TEST_DATABASE_URL is not "
+    "set, and the throwaway server cannot start because PostgreSQL refuses to run as "
+    "root. Fix: start a server as another user (e.g. the postgres user, or docker run -d "
+    "-p 5432:5432 -e POSTGRES_PASSWORD=postgres postgres:17) and export "
+    "TEST_DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:5432/postgres. See " + DOCS
+)
+
+
+class ServerUnavailableError(RuntimeError):
+    """There is no server to put the test databases on; the message says the fix."""
+
+
+def server_url_from_env(environ: Mapping[str, str] = os.environ) -> URL | None:
+    """``TEST_DATABASE_URL`` with this project's async driver, or None when unset."""
+    raw = environ.get(ENVIRONMENT_VARIABLE, "").strip()
+    if not raw:
+        return None
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        url = None
+    if url is None or url.drivername.split("+")[0] not in {"postgresql", "postgres"}:
+        raise ServerUnavailableError(
+            f"{ENVIRONMENT_VARIABLE} must be a PostgreSQL URL such as "
+            "postgresql://postgres:postgres@127.0.0.1:5432/postgres (the driver is "
+            f"replaced by {DRIVER}). See {DOCS}"
+        )
+    return url.set(drivername=DRIVER, database=url.database or "postgres")
+
+
+def find_server_binaries(path: str | None = None) -> Path | None:
+    """The folder on ``PATH`` holding both ``initdb`` and ``pg_ctl``, if any."""
+    found = [shutil.which(name, path=path) for name in SERVER_BINARIES]
+    if None in found:
+        return None
+    return Path(str(found[0])).parent
+
+
+def unlisted_install_hint() -> str:
+    """A hint naming an installed PostgreSQL whose bin folder is not on ``PATH``."""
+    for pattern in UNLISTED_INSTALLS:
+        folders = sorted(glob.glob(pattern))
+        if folders:
+            return f" PostgreSQL is installed in {folders[-1]}: add that folder to PATH."
+    return ""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class ThrowawayServer:
+    """A PostgreSQL server of this test run alone, in a temporary folder."""
+
+    bin_dir: Path
+    directory: Path
+    port: int
+
+    @classmethod
+    def start(cls, bin_dir: Path) -> ThrowawayServer:
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            raise ServerUnavailableError(ROOT_MESSAGE)
+        server = cls(bin_dir, Path(tempfile.mkdtemp(prefix="pytest-postgresql-")), free_port())
+        try:
+            server._run("initdb", "-D", str(server.data), "-U", "postgres", "-A", "trust", "-N")
+            options = f"-F -c listen_addresses=127.0.0.1 -p {server.port} -k {server.directory}"
+            server._run(
+                "pg_ctl", "-D", str(server.data), "-l", str(server.log), "-w", "-o", options,
+                "-t", str(START_TIMEOUT_SECONDS), "start",
+            )  # fmt: skip
+        except ServerUnavailableError:
+            shutil.rmtree(server.directory, ignore_errors=True)
+            raise
+        return server
+
+    @property
+    def data(self) -> Path:
+        return self.directory / "data"
+
+    @property
+    def log(self) -> Path:
+        return self.directory / "server.log"
+
+    @property
+    def url(self) -> URL:
+        return URL.create(DRIVER, "postgres", None, "127.0.0.1", self.port, "postgres")
+
+    def stop(self) -> None:
+        """Stop at once (nothing here is worth a clean shutdown) and delete the folder."""
+        try:
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _run(self, program: str, *args: str) -> None:
+        result = subprocess.run(
+            [str(self.bin_dir / program), *args],
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT_SECONDS + 10,
+            check=False,
+        )
+        if result.returncode != 0:
+            log = self.log.read_text() if self.log.exists() else ""
+            raise ServerUnavailableError(
+                f"The throwaway PostgreSQL server failed: {program} exited "
+                f"{result.returncode}.\n{result.stderr}{log}\nSet {ENVIRONMENT_VARIABLE} to "
+                f"use a server of your own instead. See {DOCS}"
+            )
+
+
+def locate_server() -> tuple[URL, ThrowawayServer | None]:
+    """The server to use, and the throwaway server to stop afterwards (if one was started).
+
+    Raises:
+        ServerUnavailableError: there is none; the message names the fix.
+    """
+    url = server_url_from_env()
+    if url is not None:
+        return url, None
+    bin_dir = find_server_binaries()
+    if bin_dir is None:
+        raise ServerUnavailableError(NO_SERVER_MESSAGE.format(hint=unlisted_install_hint()))
+    server = ThrowawayServer.start(bin_dir)
+    return server.url, server

@@ -1,0 +1,1 @@
+"""A tiny stock-keeping backend with its own layout and names."""

@@ -1,0 +1,119 @@
+"""The database=postgresql render passes its whole suite on a real PostgreSQL server.
+
+The server comes from TEST_DATABASE_URL (``.ci/run`` starts one) or is started
+here from the installed server programs; see ``tests/postgres.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.postgres import path_without_postgresql, postgres_server_url
+from tests.project import GeneratedProject
+
+pytestmark = pytest.mark.xdist_group("postgresql")
+
+LIST_TEST_DATABASES = """
+import asyncio, os, sys
+import asyncpg
+async def main():
+    connection = await asyncpg.connect(os.environ["TEST_DATABASE_URL"])
+    query = "SELECT datname FROM pg_database WHERE datname LIKE $1"
+    rows = await connection.fetch(query, sys.argv[1])
+    await connection.close()
+    print(sorted(row["datname"] for row in rows))
+asyncio.run(main())
+"""
+
+
+NO_SERVER = (
+    "No PostgreSQL server for the integration and E2E tests: TEST_DATABASE_URL is not set "
+    "and the PostgreSQL server programs (initdb, pg_ctl) are not on PATH."
+)
+
+
+def count_collected(project: GeneratedProject, env: dict[str, str], *folders: str) -> int:
+    """How many tests of the default selection live in ``tests/<folder>/``."""
+    run = project.pytest("--collect-only", "-q", env=env)
+    assert run.returncode == 0, run.output
+    prefixes = tuple(f"tests/{folder}/" for folder in folders)
+    return len([line for line in run.output.splitlines() if line.startswith(prefixes)])
+
+
+@pytest.fixture(scope="module")
+def server_url() -> Iterator[str]:
+    with postgres_server_url() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgresql_project(tmp_path_factory: pytest.TempPathFactory) -> GeneratedProject:
+    destination = tmp_path_factory.mktemp("postgresql") / "music-library"
+    return GeneratedProject.create(destination, database="postgresql")
+
+
+def leftover_databases(project: GeneratedProject, server_url: str) -> str:
+    result = project.run(
+        project.bin("python"), "-c", LIST_TEST_DATABASES, "music_library_test_%",
+        env={"TEST_DATABASE_URL": server_url}, check=True,
+    )  # fmt: skip
+    return result.stdout.strip()
+
+
+def test_whole_suite_passes_on_postgresql_with_a_database_per_worker(
+    postgresql_project: GeneratedProject, server_url: str
+) -> None:
+    run = postgresql_project.pytest("-n", "2", "-m", "", env={"TEST_DATABASE_URL": server_url})
+
+    assert run.returncode == 0, run.output
+    assert run.outcomes["passed"] >= 100
+    assert "failed" not in run.outcomes
+    assert "error" not in run.outcomes
+    assert "test database: postgresql+asyncpg://" in run.output
+    assert leftover_databases(postgresql_project, server_url) == "[]"
+
+
+@pytest.mark.parametrize("seed", [1, 7, 4242])
+def test_isolation_proofs_hold_on_postgresql_in_random_order(
+    postgresql_project: GeneratedProject, server_url: str, seed: int
+) -> None:
+    run = postgresql_project.pytest(
+        "tests/integration/repositories/test_isolation.py", "-n", "2", "-p", "randomly",
+        f"--randomly-seed={seed}", env={"TEST_DATABASE_URL": server_url},
+    )  # fmt: skip
+
+    assert run.returncode == 0, run.output
+    assert run.outcomes["passed"] == 7, run.output
+
+
+def test_without_a_server_unit_tests_pass_and_database_tiers_fail_at_once_naming_the_fix(
+    postgresql_project: GeneratedProject,
+) -> None:
+    no_server = {"TEST_DATABASE_URL": "", "PATH": path_without_postgresql()}
+    unit = count_collected(postgresql_project, no_server, "unit")
+    database_tiers = count_collected(postgresql_project, no_server, "integration", "e2e")
+
+    run = postgresql_project.pytest("-n", "2", "-p", "no:randomly", env=no_server)
+
+    assert run.returncode == 1, run.output
+    run.assert_outcomes(passed=unit, error=database_tiers, failed=0)
+    errors = [line for line in run.output.splitlines() if line.startswith("ERROR tests/")]
+    assert all(line.startswith(("ERROR tests/integration/", "ERROR tests/e2e/")) for line in errors)
+    # Each error, plus the summary (and, under CI, pytest's untruncated short summary).
+    assert run.output.count(NO_SERVER) >= database_tiers + 1, run.output
+    assert run.output.count("= test database: none, so database tests failed =") == 1
+    assert "export TEST_DATABASE_URL=postgresql://" in run.output
+    assert "apt-get install postgresql" in run.output
+    assert "Traceback" not in run.output
+
+
+def test_unit_tier_alone_needs_no_server(postgresql_project: GeneratedProject) -> None:
+    no_server = {"TEST_DATABASE_URL": "", "PATH": path_without_postgresql()}
+    unit = count_collected(postgresql_project, no_server, "unit")
+
+    run = postgresql_project.pytest("-m", "unit", env=no_server)
+
+    assert run.returncode == 0, run.output
+    run.assert_outcomes(passed=unit, failed=0, error=0)
