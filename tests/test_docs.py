@@ -84,6 +84,8 @@ def test_questions_page_lists_every_question_with_its_type_and_default() -> None
         raw = spec.get("default")
         if isinstance(raw, str) and "{{" in raw:
             assert default.startswith("derived from"), name
+        elif raw == "":
+            assert default == "empty", name
         else:
             shown = str(raw).lower() if isinstance(raw, bool) else str(raw)
             assert default == f"`{shown}`", name
@@ -93,7 +95,8 @@ def test_questions_page_lists_every_choice() -> None:
     rows = table_rows((DOCS / "questions.md").read_text())
 
     for name, spec in questions().items():
-        for choice in spec.get("choices", []):
+        choices = spec.get("choices", [])
+        for choice in choices.values() if isinstance(choices, dict) else choices:
             assert f"`{choice}`" in rows[name][2], (name, choice)
 
 

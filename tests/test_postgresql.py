@@ -6,14 +6,13 @@ here from the installed server programs; see ``tests/postgres.py``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 
 from tests.postgres import path_without_postgresql, postgres_server_url
 from tests.project import GeneratedProject
-
-pytestmark = pytest.mark.xdist_group("postgresql")
 
 LIST_TEST_DATABASES = """
 import asyncio, os, sys
@@ -54,9 +53,16 @@ def postgresql_project(tmp_path_factory: pytest.TempPathFactory) -> GeneratedPro
     return GeneratedProject.create(destination, database="postgresql")
 
 
-def leftover_databases(project: GeneratedProject, server_url: str) -> str:
+def leftover_databases(project: GeneratedProject, server_url: str, output: str) -> str:
+    """Databases still on the server from the run that printed ``output``.
+
+    Other runs may share the server at the same time (the template's tests run in
+    parallel), so only this run's name prefix, from its report header, counts.
+    """
+    run_id = re.search(r"test database: \S*/(music_library_test_[0-9a-f]+)_", output)
+    assert run_id is not None, output
     result = project.run(
-        project.bin("python"), "-c", LIST_TEST_DATABASES, "music_library_test_%",
+        project.bin("python"), "-c", LIST_TEST_DATABASES, f"{run_id.group(1)}_%",
         env={"TEST_DATABASE_URL": server_url}, check=True,
     )  # fmt: skip
     return result.stdout.strip()
@@ -72,7 +78,7 @@ def test_whole_suite_passes_on_postgresql_with_a_database_per_worker(
     assert "failed" not in run.outcomes
     assert "error" not in run.outcomes
     assert "test database: postgresql+asyncpg://" in run.output
-    assert leftover_databases(postgresql_project, server_url) == "[]"
+    assert leftover_databases(postgresql_project, server_url, run.output) == "[]"
 
 
 @pytest.mark.parametrize("seed", [1, 7, 4242])

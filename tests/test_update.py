@@ -71,7 +71,7 @@ def release_0_2_0(repo: Path) -> None:
         '"""Release 0.2.0 note.\n\nTiers by folder',
     )
     edit(
-        repo / "template/pyproject.toml.jinja",
+        repo / "template/.partials/pytest-options.toml.jinja",
         'pyramid_tolerance = "10"',
         'pyramid_tolerance = "8"',
     )
@@ -138,7 +138,7 @@ def user_edits(project: Path) -> None:
         "    with assert_max_queries(3):\n"
         "        await tracks.get_by_id(saved.id)\n"
     )
-    edit(project / "tests/fixtures/factories.py", 'f"TEST_{prefix}_', 'f"OURS_{prefix}_')
+    edit(project / "tests/fixtures/names.py", 'f"TEST_{prefix}_', 'f"OURS_{prefix}_')
     (project / "tests/unit/domain/test_track.py").unlink()
     edit(
         project / "pyproject.toml",
@@ -176,7 +176,7 @@ def test_update_keeps_user_work_and_brings_template_changes_then_migrates(
         not in (project / "tests/unit/domain/test_playlist.py").read_text()
     )
     assert not (project / "tests/unit/domain/test_track.py").exists()
-    assert 'f"OURS_{prefix}_' in (project / "tests/fixtures/factories.py").read_text()
+    assert 'f"OURS_{prefix}_' in (project / "tests/fixtures/names.py").read_text()
     assert (project / "tests/integration/repositories/test_my_feature.py").exists()
     assert conflict_markers(project) == []
     assert not list(project.rglob("*.rej"))
