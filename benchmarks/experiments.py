@@ -70,6 +70,13 @@ class Guards:
     off_median_ms: float = 0.0
     on_mean_ms: float = 0.0
     off_mean_ms: float = 0.0
+    on_total_ms_by_tier: dict[str, float] = field(default_factory=dict)
+    off_total_ms_by_tier: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def added(self) -> float:
+        """What the guards add to the suite's time: paired, per-test medians summed."""
+        return sum(self.on_total_ms_by_tier.values()) / sum(self.off_total_ms_by_tier.values()) - 1
 
 
 def measure_isolation(project: GeneratedProject, workdir: Path, sizes: Sizes) -> list[StrategyCost]:
@@ -170,8 +177,19 @@ def measure_suite_and_guards(
         off_median_ms=median_ms(off),
         on_mean_ms=_mean_ms(on),
         off_mean_ms=_mean_ms(off),
+        on_total_ms_by_tier=_paired_totals_by_tier(on),
+        off_total_ms_by_tier=_paired_totals_by_tier(off),
     )
     return suite, guards
+
+
+def _paired_totals_by_tier(durations: list[TestDuration]) -> dict[str, float]:
+    """Each test's median over the rounds, summed per tier: robust to a noisy round."""
+    totals: dict[str, float] = {}
+    for rounds in group_by(durations, lambda duration: duration.node_id).values():
+        tier = _tier(rounds[0])
+        totals[tier] = totals.get(tier, 0.0) + median_ms(rounds)
+    return totals
 
 
 def _tier(duration: TestDuration) -> str:

@@ -35,6 +35,12 @@ STRATEGIES: dict[str, tuple[str, str]] = {
         "delete_all_session: AsyncSession",
         "await save_and_read_playlist(delete_all_session)",
     ),
+    # The testing guide's own example test: save a track, get it back by id.
+    "guide_db_session": ("db_session: AsyncSession", "await save_and_find_track(db_session)"),
+    "guide_fresh_file": (
+        "fresh_file_session: AsyncSession",
+        "await save_and_find_track(fresh_file_session)",
+    ),
 }
 
 CONFTEST = Template('''\
@@ -125,6 +131,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from $package.infrastructure.persistence import get_unit_of_work
 from tests.fixtures import make_playlist, make_track
+
+
+async def save_and_find_track(session: AsyncSession) -> None:
+    """The testing guide's example: save a track with its artist, find it by id."""
+    tracks = get_unit_of_work(session).get_track_repository()
+    saved = await tracks.save_track(make_track(title="TEST_Song", artist="TEST_Artist"))
+    assert saved.id is not None
+    found = await tracks.get_by_id(saved.id)
+    assert found is not None
 
 
 async def save_and_read_playlist(session: AsyncSession) -> None:
