@@ -123,3 +123,16 @@ def test_unit_tier_alone_needs_no_server(postgresql_project: GeneratedProject) -
 
     assert run.returncode == 0, run.output
     run.assert_outcomes(passed=unit, failed=0, error=0)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("ruff", "check", "."), ("ruff", "format", "--check", "."), ("mypy",)],
+    ids=["ruff-check", "ruff-format", "mypy"],
+)
+def test_postgresql_render_is_lint_and_type_clean(
+    postgresql_project: GeneratedProject, command: tuple[str, ...]
+) -> None:
+    result = postgresql_project.run(postgresql_project.bin(command[0]), *command[1:])
+
+    assert result.returncode == 0, result.stdout + result.stderr
