@@ -12,8 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import copier
+import pytest
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
+QUALITY_CHECKS = [
+    pytest.param(("ruff", "check", "."), id="ruff-check"),
+    pytest.param(("ruff", "format", "--check", "."), id="ruff-format"),
+    pytest.param(("mypy",), id="mypy"),
+]
+"""The generated project's own lint, format and type checks, for parametrize."""
 SUMMARY_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|deselected|xfailed|xpassed)")
 
 
@@ -108,6 +115,10 @@ class GeneratedProject:
                 f"{' '.join(command)} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
             )
         return result
+
+    def tool(self, command: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+        """One of the project's dev tools (ruff, mypy...) from its virtual environment."""
+        return self.run(self.bin(command[0]), *command[1:])
 
     def pytest(self, *args: str, env: Mapping[str, str] | None = None) -> PytestRun:
         result = self.run(

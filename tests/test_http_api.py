@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from tests.project import GeneratedProject
+from tests.project import QUALITY_CHECKS, GeneratedProject
 from tests.test_generated_suite import collected_ids, tier_counts
 
 API_PATHS = [
@@ -211,14 +211,10 @@ def test_without_http_api_suite_passes_in_pyramid_shape(
     assert unit_share == pytest.approx(60, abs=5)
 
 
-@pytest.mark.parametrize(
-    "command",
-    [("ruff", "check", "."), ("ruff", "format", "--check", "."), ("mypy",)],
-    ids=["ruff-check", "ruff-format", "mypy"],
-)
+@pytest.mark.parametrize("command", QUALITY_CHECKS)
 def test_without_http_api_lint_and_types_pass(
     project_without_api: GeneratedProject, command: tuple[str, ...]
 ) -> None:
-    result = project_without_api.run(project_without_api.bin(command[0]), *command[1:])
+    result = project_without_api.tool(command)
 
     assert result.returncode == 0, result.stdout + result.stderr

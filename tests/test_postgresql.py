@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.postgres import path_without_postgresql, postgres_server_url
-from tests.project import GeneratedProject
+from tests.project import QUALITY_CHECKS, GeneratedProject
 
 LIST_TEST_DATABASES = """
 import asyncio, os, sys
@@ -125,14 +125,10 @@ def test_unit_tier_alone_needs_no_server(postgresql_project: GeneratedProject) -
     run.assert_outcomes(passed=unit, failed=0, error=0)
 
 
-@pytest.mark.parametrize(
-    "command",
-    [("ruff", "check", "."), ("ruff", "format", "--check", "."), ("mypy",)],
-    ids=["ruff-check", "ruff-format", "mypy"],
-)
+@pytest.mark.parametrize("command", QUALITY_CHECKS)
 def test_postgresql_render_is_lint_and_type_clean(
     postgresql_project: GeneratedProject, command: tuple[str, ...]
 ) -> None:
-    result = postgresql_project.run(postgresql_project.bin(command[0]), *command[1:])
+    result = postgresql_project.tool(command)
 
     assert result.returncode == 0, result.stdout + result.stderr
