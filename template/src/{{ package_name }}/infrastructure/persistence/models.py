@@ -2,7 +2,7 @@
 
 Every relationship is ``lazy="raise"``: touching one that a query did not load
 raises at once instead of emitting hidden SQL (which, in async code, fails or
-hangs). Repositories load what they return with ``selectinload``.
+hangs). Repositories load what they return eagerly (see ``mappers.py``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ...application.errors import PlaylistNotFoundError, TrackNotFoundError
 from ...domain import Playlist
-from .mappers import playlist_from_record, playlist_loading, track_loading
+from .mappers import one_playlist_loading, playlist_from_record, playlists_loading, tracks_loading
 from .models import PlaylistEntryRecord, PlaylistRecord, TrackRecord
 
 
@@ -48,7 +48,7 @@ class SqlAlchemyPlaylistRepository:
             .order_by(PlaylistRecord.id)
             .limit(limit)
             .offset(offset)
-            .options(playlist_loading())
+            .options(playlists_loading())
         )
         records = await self._session.scalars(statement)
         return [playlist_from_record(record) for record in records]
@@ -57,14 +57,15 @@ class SqlAlchemyPlaylistRepository:
         statement = (
             select(PlaylistRecord)
             .where(PlaylistRecord.id == playlist_id)
-            .options(playlist_loading())
+            .options(one_playlist_loading())
         )
-        return await self._session.scalar(statement)
+        records = await self._session.scalars(statement)
+        return records.unique().one_or_none()
 
     async def _set_entries(self, record: PlaylistRecord, track_ids: list[int]) -> None:
         """Make the record's entries match ``track_ids``, reusing entries that still apply."""
         statement = (
-            select(TrackRecord).where(TrackRecord.id.in_(track_ids)).options(track_loading())
+            select(TrackRecord).where(TrackRecord.id.in_(track_ids)).options(tracks_loading())
         )
         tracks = {track.id: track for track in await self._session.scalars(statement)}
         missing = [track_id for track_id in track_ids if track_id not in tracks]
