@@ -1,4 +1,4 @@
-"""Errors a use case raises when what it was asked to work on does not exist."""
+"""Errors a use case raises: what it was asked to work on is missing, or clashes."""
 
 
 class NotFoundError(LookupError):
@@ -18,4 +18,17 @@ class TrackNotFoundError(NotFoundError):
 
     def __init__(self, track_id: int) -> None:
         super().__init__(f"track {track_id} does not exist")
+        self.track_id = track_id
+
+
+class ConflictError(ValueError):
+    """Base class: the request clashes with what is already stored."""
+
+
+class DuplicateIsrcError(ConflictError):
+    """A stored track already has this ISRC (an ISRC identifies one recording)."""
+
+    def __init__(self, isrc: str, track_id: int | None) -> None:
+        super().__init__(f"track {track_id} already has the ISRC {isrc}")
+        self.isrc = isrc
         self.track_id = track_id

@@ -5,14 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..domain import Track
-from .errors import TrackNotFoundError
+from .errors import DuplicateIsrcError, TrackNotFoundError
 from .ports import UnitOfWork
 
 
 async def create_track(uow: UnitOfWork, track: Track) -> Track:
-    """Save a new track with its artists, in one commit; return it with its id set."""
+    """Save a new track with its artists, in one commit; return it with its id set.
+
+    Raises:
+        DuplicateIsrcError: a stored track already has the track's ISRC.
+    """
     async with uow:
-        saved = await uow.get_track_repository().save_track(track)
+        repository = uow.get_track_repository()
+        if track.isrc is not None:
+            stored = await repository.get_by_isrc(track.isrc)
+            if stored is not None:
+                raise DuplicateIsrcError(track.isrc, stored.id)
+        saved = await repository.save_track(track)
         await uow.commit()
     return saved
 

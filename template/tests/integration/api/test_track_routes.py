@@ -21,6 +21,19 @@ async def test_post_track_with_valid_body_returns_201_with_ids_assigned(
     assert body["isrc"] == "USRC17607839"
 
 
+async def test_post_track_with_an_isrc_already_stored_returns_409_naming_the_track(
+    client: httpx.AsyncClient,
+) -> None:
+    body = {"title": "Song", "artists": ["A"], "isrc": "GBAYE0601498"}
+    stored = (await client.post("/tracks", json=body)).json()
+
+    response = await client.post("/tracks", json={**body, "title": "Another song"})
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": f"track {stored['id']} already has the ISRC GBAYE0601498"}
+    assert (await client.get("/tracks", params={"limit": 100})).json()["items"] == [stored]
+
+
 async def test_get_track_after_post_returns_the_same_track(client: httpx.AsyncClient) -> None:
     created = (await client.post("/tracks", json={"title": "Song", "artists": ["A", "B"]})).json()
 

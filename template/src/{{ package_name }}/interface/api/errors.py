@@ -1,6 +1,6 @@
-"""Error responses: a missing entity is a 404, a broken domain rule a 422.
+"""Error responses: a missing entity is a 404, a clash a 409, a broken domain rule a 422.
 
-Both answer ``{"detail": "<what is wrong>"}``, like FastAPI's own errors.
+All answer ``{"detail": "<what is wrong>"}``, like FastAPI's own errors.
 Request bodies that do not match a schema are refused by FastAPI itself (422,
 ``detail`` listing each invalid field).
 """
@@ -10,11 +10,12 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ...application.errors import NotFoundError
+from ...application.errors import ConflictError, NotFoundError
 from ...domain import DomainError
 
 ERROR_STATUS: dict[type[Exception], int] = {
     NotFoundError: 404,  # Not Found
+    ConflictError: 409,  # Conflict
     DomainError: 422,  # Unprocessable Content
 }
 """Exception class -> HTTP status, for the errors use cases and entities raise."""
