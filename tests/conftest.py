@@ -8,6 +8,9 @@ import pytest
 
 from tests.project import GeneratedProject
 
+collect_ignore = ["samples"]
+"""Other people's backends (and their own tests), adopted by test_adoption.py: not ours to run."""
+
 
 @pytest.fixture(scope="session")
 def default_project(tmp_path_factory: pytest.TempPathFactory) -> GeneratedProject:

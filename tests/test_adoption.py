@@ -1,122 +1,284 @@
-"""Adoption: the test suite rendered onto a backend the template did not generate.
+"""Adoption: the suite copied into backends the template did not generate, as a user would.
 
-tests/sample_backend is a small existing project with its own names (a
-declarative base called ``Model``, ``open_session``, ``unit_of_work``). The
-template renders only tests/, docs and a pytest configuration to merge, and the
-rendered suite passes against the sample's code, which stays untouched.
+Each sample in tests/samples is shaped like someone else's code (see its README):
+
+- catalog: engine and sessionmaker built at import from ``DB_URI`` (pydantic-settings),
+  a FastAPI dependency for sessions, no unit of work, a pytest 9 ``[tool.pytest]``
+  table, anyio-marked tests;
+- ledger: its own ``tests/conftest.py`` and ``tests/fixtures/`` with fixtures named
+  ``db_session`` and ``test_data_tracker``, ``pytest.ini``, an existing
+  ``[dependency-groups]``, a unit test that uses the database, a bare sessionmaker;
+- billing: PostgreSQL through psycopg, engine built at import from ``DATABASE_URL``;
+- warehouse: an engine built on first use, no pytest configuration at all.
+
+For each: ``copier copy --defaults`` changes no existing file, the Adopting block of
+the generated docs runs verbatim (twice, the second changing nothing), the sample's
+own tests have the same outcomes as before, the examples pass in random order with
+``-n 2``, and the database the application's variable named is left as it was.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
-import tomllib
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 import copier
 import pytest
+from sqlalchemy.engine import URL, make_url
 
-from tests.project import TEMPLATE_ROOT, GeneratedProject
+from tests.postgres import postgres_server_url
+from tests.project import TEMPLATE_ROOT, GeneratedProject, PytestRun
 
-SAMPLE = Path(__file__).parent / "sample_backend"
-SEAMS = {
-    "backend": "existing",
-    "project_name": "Warehouse",
-    "package_name": "warehouse",
-    "base_import": "warehouse.db:Model",
-    "session_import": "warehouse.db:open_session",
-    "unit_of_work_import": "warehouse.uow:unit_of_work",
-    "entities_module": "warehouse.domain",
-    "engine_dispose_import": "warehouse.db:close_engine",
-}
+SAMPLES = Path(__file__).parent / "samples"
+ADOPTING_BLOCK = re.compile(r"^## Adopting.*?^```bash\n(.*?)^```", re.MULTILINE | re.DOTALL)
+OUTCOME_LINE = re.compile(r"^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (\S+)", re.MULTILINE)
+EXAMPLE_DIRS = ("tests/unit", "tests/integration", "tests/e2e")
+MUSIC_LIBRARY = re.compile(r"music|playlist|artist|add_track", re.IGNORECASE)
+"""The reference backend's names, which have no business in someone else's project."""
+BASELINE = "tests/pyramid-baseline.txt"
+EXAMPLE_GLOB = "tests/*/test_pyramid_*.py"
+EXAMPLES = tuple(f"{folder}/test_pyramid_" for folder in EXAMPLE_DIRS)
 
 
-def fingerprint(root: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
+@dataclass(frozen=True)
+class Sample:
+    """A sample backend, the answers its team would give, and its real database."""
+
+    name: str
+    answers: dict[str, str]
+    variable: str = "DATABASE_URL"
+    postgresql: bool = False
+    baselined: tuple[str, ...] = ()
+
+
+SAMPLE_BACKENDS = [
+    Sample(
+        "catalog",
+        {
+            "base_import": "catalog.database:Base",
+            "session_import": "catalog.database:get_db",
+            "entities_module": "catalog.models",
+            "database_url_env": "DB_URI",
+        },
+        variable="DB_URI",
+    ),
+    Sample(
+        "ledger",
+        {
+            "base_import": "ledger.db:Base",
+            "session_import": "ledger.db:SessionMaker",
+            "unit_of_work_import": "ledger.service:Ledger",
+            "entities_module": "ledger.db",
+            "database_url_env": "LEDGER_DB_URL",
+        },
+        variable="LEDGER_DB_URL",
+        baselined=("unit-database tests/unit/test_balance.py::test_posting_changes_the_balance",),
+    ),
+    Sample(
+        "billing",
+        {
+            "database": "postgresql",
+            "base_import": "billing.db:Base",
+            "session_import": "billing.db:session_scope",
+            "unit_of_work_import": "billing.uow:BillingUnitOfWork",
+            "entities_module": "billing.db",
+            "engine_dispose_import": "billing.db:shutdown",
+        },
+        postgresql=True,
+    ),
+    Sample(
+        "warehouse",
+        {
+            "base_import": "warehouse.db:Model",
+            "session_import": "warehouse.db:open_session",
+            "unit_of_work_import": "warehouse.uow:unit_of_work",
+            "entities_module": "warehouse.domain",
+            "engine_dispose_import": "warehouse.db:close_engine",
+        },
+    ),
+]
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def outcomes(run: PytestRun) -> dict[str, str]:
+    """Test id -> outcome, from ``-rA``'s short summary."""
+    return {nodeid: outcome for outcome, nodeid in OUTCOME_LINE.findall(run.output)}
+
+
+class RealDatabase:
+    """The database the application's variable names before the run, with a row in it."""
+
+    def __init__(self, sample: Sample, root: Path, server: URL | None) -> None:
+        self.sample = sample
+        self.server = server
+        self.url: str | URL
+        if sample.postgresql:
+            assert server is not None
+            self.name = f"adoption_{sample.name}_real"
+            self._psql(f'DROP DATABASE IF EXISTS "{self.name}"', database="postgres")
+            self._psql(f'CREATE DATABASE "{self.name}"', database="postgres")
+            self._psql("CREATE TABLE kept (id int PRIMARY KEY, note text)")
+            self._psql("INSERT INTO kept VALUES (1, 'real data')")
+            self.url = self.server.set(drivername="postgresql+psycopg", database=self.name)
+        else:
+            self.path = root / "real-data" / "app.db"
+            self.path.parent.mkdir()
+            with closing(sqlite3.connect(self.path)) as connection, connection:
+                connection.execute("CREATE TABLE kept (id INTEGER PRIMARY KEY, note TEXT)")
+                connection.execute("INSERT INTO kept VALUES (1, 'real data')")
+            self.url = f"sqlite+aiosqlite:///{self.path}"
+
+    @property
+    def environment(self) -> dict[str, str]:
+        url = self.url if isinstance(self.url, str) else self.url.render_as_string(False)
+        extra = {self.sample.variable: url}
+        if self.server is not None:
+            extra["TEST_DATABASE_URL"] = self.server.render_as_string(hide_password=False)
+        return extra
+
+    def fingerprint(self) -> str:
+        if self.sample.postgresql:
+            return self._psql("SELECT string_agg(id || ':' || note, ',') FROM kept")
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    def _psql(self, statement: str, database: str | None = None) -> str:
+        assert self.server is not None
+        url = self.server.set(drivername="postgresql", database=database or self.name)
+        command = ["psql", "-XAtq", "-d", url.render_as_string(False), "-c", statement]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
+@dataclass
+class Adoption:
+    sample: Sample
+    project: GeneratedProject
+    database: RealDatabase
+    before: dict[str, str]
+    block: str
+    copy_changes: str
+
+    def run_block(self) -> subprocess.CompletedProcess[str]:
+        return self.project.run("bash", "-e", "-c", self.block, env=self.database.environment)
+
+    def pytest(self, *args: str) -> PytestRun:
+        return self.project.pytest(*args, env=self.database.environment)
+
+
+def adopt(sample: Sample, destination: Path, server: URL | None) -> Adoption:
+    root = destination / sample.name
+    shutil.copytree(SAMPLES / sample.name, root)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "the project before adoption")
+    project = GeneratedProject(root, root / ".venv")
+    database = RealDatabase(sample, destination, server)
+    project.run("uv", "sync", "--quiet", check=True)
+    own = project.run(
+        "uv",
+        "run",
+        "--with",
+        "pytest>=8.3",
+        "pytest",
+        "-rA",
+        "-p",
+        "no:cacheprovider",
+        env=database.environment,
+    )
+    before = outcomes(PytestRun(own.returncode, own.stdout + own.stderr))
+    assert before, own.stdout + own.stderr
+
+    answers = {
+        "backend": "existing",
+        "project_name": sample.name.title(),
+        "package_name": sample.name,
+        **sample.answers,
     }
+    copier.run_copy(
+        str(TEMPLATE_ROOT),
+        root,
+        data=answers,
+        defaults=True,
+        vcs_ref="HEAD",
+        quiet=True,
+        unsafe=False,
+    )
+    copy_changes = git(root, "status", "--porcelain", "--untracked-files=no")
+    found = ADOPTING_BLOCK.search(project.read("docs/testing.md"))
+    assert found, "docs/testing.md has no '## Adopting' section with a bash block"
+    return Adoption(sample, project, database, before, found.group(1), copy_changes)
 
 
 @pytest.fixture(scope="module")
-def adopted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    root = tmp_path_factory.mktemp("adoption") / "warehouse"
-    shutil.copytree(SAMPLE, root)
-    before = fingerprint(root)
-    copier.run_copy(str(TEMPLATE_ROOT), root, data=SEAMS, defaults=True, vcs_ref="HEAD", quiet=True)
-    return root, before
+def postgresql_server() -> Iterator[URL]:
+    with postgres_server_url() as url:
+        yield make_url(url)
 
 
-def test_adoption_renders_tests_and_config_without_touching_the_backend(
-    adopted: tuple[Path, dict[str, str]],
+@pytest.mark.parametrize("sample", SAMPLE_BACKENDS, ids=lambda sample: sample.name)
+def test_adoption_keeps_the_projects_tests_and_data_and_adds_a_passing_suite(
+    sample: Sample, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    root, before = adopted
-    after = fingerprint(root)
+    server = request.getfixturevalue("postgresql_server") if sample.postgresql else None
+    adoption = adopt(sample, tmp_path, server)
+    root = adoption.project.root
+    assert adoption.copy_changes == "", "copier copy changed files the project already had"
+    for plugin in (root / "tests/plugins").glob("*.py"):
+        assert not MUSIC_LIBRARY.search(plugin.read_text()), plugin.name
+    fingerprint = adoption.database.fingerprint()
 
-    assert {name: after[name] for name in before} == before
-    assert (root / "tests/conftest.py").is_file()
-    assert (root / "tests/plugins/seams.py").is_file()
-    assert (root / "docs/testing.md").is_file()
-    assert not (root / "tests/unit/domain").exists()
-    assert not (root / "src/warehouse/infrastructure").exists()
-    snippet = tomllib.loads((root / "pyproject.test-pyramid.toml").read_text())
-    assert "pytest-asyncio>=1.1,<2" in snippet["dependency-groups"]["test"]
-    assert snippet["tool"]["pytest"]["ini_options"]["asyncio_default_test_loop_scope"] == "session"
+    first = adoption.run_block()
+    assert first.returncode == 0, first.stdout + first.stderr
+    after_first = git(root, "diff") + adoption.project.read(BASELINE)
+    second = adoption.run_block()
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "nothing to add" in second.stdout
+    assert git(root, "diff") + adoption.project.read(BASELINE) == after_first
+    entries = [line for line in adoption.project.read(BASELINE).splitlines() if line[:1] != "#"]
+    assert entries == list(sample.baselined)
 
-
-def test_seams_name_the_backends_own_objects(adopted: tuple[Path, dict[str, str]]) -> None:
-    root, _ = adopted
-    seams = (root / "tests/plugins/seams.py").read_text()
-
-    assert "from warehouse.db import Model" in seams
-    assert "from warehouse.db import close_engine as dispose_application_engine" in seams
-    assert (
-        "from warehouse.uow import unit_of_work"
-        in (root / "tests/fixtures/mock_uow.py").read_text()
-    )
-
-
-def install(adopted: tuple[Path, dict[str, str]], destination: Path) -> GeneratedProject:
-    """What the user does next: merge the pytest configuration, install the test group."""
-    root = destination / "warehouse"
-    shutil.copytree(adopted[0], root)
-    with (root / "pyproject.toml").open("a") as pyproject:
-        pyproject.write("\n" + (root / "pyproject.test-pyramid.toml").read_text())
-    project = GeneratedProject(root, root / ".venv")
-    project.run("uv", "sync", "--quiet", "--compile-bytecode", "--group", "test", check=True)
-    return project
-
-
-def test_adopted_suite_passes_once_the_config_is_merged(
-    adopted: tuple[Path, dict[str, str]], tmp_path: Path
-) -> None:
-    project = install(adopted, tmp_path)
-
-    run = project.pytest("-p", "no:randomly")
-
+    run = adoption.pytest("-rA", "-p", "no:randomly")
+    after = outcomes(run)
+    assert {nodeid: after.get(nodeid) for nodeid in adoption.before} == adoption.before
+    examples = {nodeid: outcome for nodeid, outcome in after.items() if nodeid.startswith(EXAMPLES)}
+    assert examples, run.output
+    assert set(examples.values()) == {"PASSED"}, run.output
     assert run.returncode == 0, run.output
-    assert run.outcomes["passed"] == 9
-    assert "pyramid: shape of this run" in run.output
-    for seed in ("1", "2"):
-        shuffled = project.pytest("-n", "2", f"--randomly-seed={seed}")
-        assert shuffled.returncode == 0, shuffled.output
 
-
-def test_adopted_suite_catches_a_lock_violation_in_the_backends_code(
-    adopted: tuple[Path, dict[str, str]], tmp_path: Path
-) -> None:
-    project = install(adopted, tmp_path)
-    project.write(
-        "tests/integration/test_violation.py",
-        "from sqlalchemy import text\n"
-        "from warehouse.db import open_session\n\n\n"
-        "async def test_opens_its_own_session(db_session):\n"
-        "    async with open_session() as session:\n"
-        "        await session.execute(text('SELECT 1'))\n",
+    example_files = sorted(
+        str(path.relative_to(root)) for path in root.glob("tests/*/test_pyramid_*.py")
     )
+    shuffled = adoption.pytest("-n", "2", "--randomly-seed=2", *example_files)
+    assert shuffled.returncode == 0, shuffled.output
+    assert shuffled.outcomes["passed"] == len(examples)
+    assert adoption.database.fingerprint() == fingerprint
+    if sample.baselined:
+        assert_deleting_the_baseline_re_arms_the_guards(adoption)
 
-    run = project.pytest("tests/integration/test_violation.py")
 
-    run.assert_outcomes(failed=1)
-    assert "A second database connection was opened while db_session" in run.output
+def assert_deleting_the_baseline_re_arms_the_guards(adoption: Adoption) -> None:
+    tests = [entry.split(" ", 1)[1] for entry in adoption.sample.baselined]
+    reported = adoption.pytest("-p", "no:randomly", *tests)
+    assert reported.returncode == 0, reported.output
+    assert "baselined guard finding(s), reported, not failed" in reported.output
+
+    adoption.project.write(BASELINE, "")
+    armed = adoption.pytest("-p", "no:randomly", *tests)
+
+    assert armed.outcomes.get("error", 0) + armed.outcomes.get("failed", 0) == len(tests)
+    assert "but unit tests are isolated from the database" in armed.output

@@ -1,39 +1,245 @@
-"""Wrong answers are refused with a message that says what is accepted; nothing is written."""
+"""Wrong answers are refused with a message that says what is accepted; nothing is written.
+
+Answers that are accepted, however unusual, render a project whose Python and TOML parse
+and whose names are valid, so no answer produces a broken project.
+"""
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
+import re
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from tests.project import render
+from tests.project import TEMPLATE_ROOT, render
+
+PARTIALS = TEMPLATE_ROOT / "template" / ".partials"
+DEPENDENCY_FILES = [
+    TEMPLATE_ROOT / "template" / "pyproject.toml.jinja",
+    PARTIALS / "test-dependencies.toml.jinja",
+]
+REQUIREMENT = re.compile(r'"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*[<>=!~]')
+DISTRIBUTION_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+ONE_LINE = "must be one line of text: remove the line breaks, tabs and other control characters."
+NOT_AN_IMPORT_NAME = (
+    "is not a valid import name: use lowercase letters, digits and underscores, with at "
+    "least one letter or digit, not starting with a digit (e.g. music_library)."
+)
+SHARDS = (
+    "ci_shards must be a whole number of parallel CI jobs, 1 or more (got {}): "
+    "use 1 to run the suite in one job."
+)
+
+
+def refused(question: str, value: str, message: str) -> object:
+    return pytest.param(question, value, message, id=f"{question}={value!r}")
+
+
+def stdlib(name: str) -> object:
+    return refused(
+        "package_name",
+        name,
+        f"package_name '{name}' shadows the standard-library module '{name}': "
+        f"choose another name (e.g. {name}_app).",
+    )
+
+
+def dependency(name: str) -> object:
+    return refused(
+        "package_name",
+        name,
+        f"package_name '{name}' is the import name of one of the project's own dependencies, "
+        f"and would clash with it on install and import: choose another name (e.g. {name}_app).",
+    )
+
 
 INVALID_ANSWERS = [
-    pytest.param({"package_name": "class"}, "'class' is a Python keyword", id="keyword"),
-    pytest.param({"package_name": "tests"}, "clash with the project's own 'tests'", id="tests"),
-    pytest.param(
-        {"package_name": "json"}, "shadows the standard-library module 'json'", id="stdlib"
+    refused("project_name", "  ", "project_name must not be empty."),
+    refused("project_name", "Music\nLibrary", f"project_name {ONE_LINE}"),
+    refused(
+        "package_name",
+        "class",
+        "package_name 'class' is a Python keyword and cannot be imported: "
+        "choose another name (e.g. class_app).",
     ),
-    pytest.param({"package_name": "2fast"}, "not a valid import name", id="leading-digit"),
-    pytest.param({"package_name": "Music-Library"}, "not a valid import name", id="dash"),
-    pytest.param({"author_email": "nobody"}, "is not an e-mail address", id="email"),
-    pytest.param({"python_version": "3.9"}, "Invalid choice for 'python_version'", id="python"),
+    refused(
+        "package_name",
+        "tests",
+        "package_name 'tests' would clash with the project's own 'tests' folder: "
+        "choose another name (e.g. tests_app).",
+    ),
+    stdlib("json"),
+    stdlib("zlib"),
+    stdlib("array"),
+    stdlib("locale"),
+    stdlib("annotationlib"),  # new in Python 3.14
+    stdlib("asynchat"),  # gone in 3.12, still there on 3.11
+    dependency("sqlalchemy"),
+    dependency("pytest"),
+    dependency("pytest_asyncio"),
+    dependency("xdist"),  # pytest-xdist's import name
+    refused("package_name", "2fast", f"package_name '2fast' {NOT_AN_IMPORT_NAME}"),
+    refused("package_name", "Music-Library", f"package_name 'Music-Library' {NOT_AN_IMPORT_NAME}"),
+    refused("package_name", "café", f"package_name 'café' {NOT_AN_IMPORT_NAME}"),
+    refused("package_name", "__", f"package_name '__' {NOT_AN_IMPORT_NAME}"),
+    refused("description", "Line one\nline two", f"description {ONE_LINE}"),
+    refused("author_name", "Ada\tLovelace", f"author_name {ONE_LINE}"),
+    refused(
+        "author_email",
+        "nobody",
+        "author_email 'nobody' is not an e-mail address: use the form name@example.com.",
+    ),
+    refused(
+        "author_email",
+        "ada lovelace@example.com",
+        "author_email 'ada lovelace@example.com' is not an e-mail address: "
+        "use the form name@example.com.",
+    ),
+    refused("ci_shards", "abc", SHARDS.format("abc")),
+    refused("ci_shards", "1.5", SHARDS.format("1.5")),
+    refused("ci_shards", "0", SHARDS.format("0")),
 ]
 
 
-@pytest.mark.parametrize(("answers", "message"), INVALID_ANSWERS)
-def test_invalid_answer_is_rejected_with_a_clear_message(
-    tmp_path: Path, answers: dict[str, str], message: str
+@pytest.mark.parametrize(("question", "value", "message"), INVALID_ANSWERS)
+def test_invalid_answer_is_refused_naming_the_question_and_what_is_accepted(
+    tmp_path: Path, question: str, value: str, message: str
 ) -> None:
     destination = tmp_path / "project"
 
-    with pytest.raises(ValueError, match=message):
-        render(destination, **answers)
+    with pytest.raises(ValueError, match=r"^Validation error") as refusal:
+        render(destination, **{question: value})
+
+    assert str(refusal.value) == f"Validation error for question '{question}': {message}"
+    assert not destination.exists()
+
+
+def test_python_version_outside_the_choices_is_refused(tmp_path: Path) -> None:
+    destination = tmp_path / "project"
+
+    with pytest.raises(ValueError, match="Invalid choice for 'python_version'"):
+        render(destination, python_version="3.9")
 
     assert not destination.exists()
+
+
+@pytest.mark.parametrize(
+    ("project_name", "package_name"),
+    [
+        pytest.param("2024 Music", "_2024_music", id="digit-first"),
+        pytest.param("Café Müller", "cafe_muller", id="accents"),
+        pytest.param("Cafe\u0301 Mu\u0308ller", "cafe_muller", id="combining-accents"),
+        pytest.param("Straße Œuvre Łódź", "strasse_oeuvre_lodz", id="ligatures"),
+        pytest.param("音楽", "project", id="no-latin-letter"),
+    ],
+)
+def test_package_name_derived_from_any_project_name_is_a_valid_identifier(
+    tmp_path: Path, project_name: str, package_name: str
+) -> None:
+    root = render(tmp_path / "project", project_name=project_name)
+
+    assert [path.name for path in (root / "src").iterdir()] == [package_name]
+    assert package_name.isidentifier()
+    distribution = tomllib.loads((root / "pyproject.toml").read_text())["project"]["name"]
+    assert DISTRIBUTION_NAME.match(distribution), distribution
+
+
+def test_quotes_and_backslashes_in_user_text_land_escaped_in_python_and_toml(
+    tmp_path: Path,
+) -> None:
+    project_name = 'Rock \'n\' Roll "Live" \\ """Deluxe"""'
+    # Typographic quotes and dashes too: ruff would call them ambiguous in a docstring.
+    description = 'Ends a string """ or escapes \\" it \u2013 \u2018quoted\u2019 \u2013 ending in "'
+    author = 'Ada "The Countess" \\ Lovelace'
+    email = 'ada"\\@example.com'
+
+    root = render(
+        tmp_path / "project",
+        project_name=project_name,
+        description=description,
+        author_name=author,
+        author_email=email,
+    )
+
+    package = root / "src/rock_n_roll_live_deluxe/__init__.py"
+    docstring = ast.get_docstring(ast.parse(package.read_text()), clean=False)
+    assert docstring == f"{project_name}.\n\n{description}\n"
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    assert project["description"] == description
+    assert project["authors"] == [{"name": author, "email": email}]
+    assert project["name"] == "rock-n-roll-live-deluxe"
+    ruff = Path(sys.executable).with_name("ruff")
+    for check in (["check"], ["format", "--check"]):
+        result = subprocess.run(
+            [str(ruff), *check, str(package)], cwd=root, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_long_project_name_and_an_empty_description_give_a_clean_docstring(
+    tmp_path: Path,
+) -> None:
+    project_name = " ".join(["A Very Long Project Name"] * 5)
+
+    root = render(tmp_path / "project", project_name=project_name, description="")
+
+    package = next((root / "src").iterdir()) / "__init__.py"
+    docstring = ast.get_docstring(ast.parse(package.read_text()), clean=False)
+    assert docstring is not None
+    assert " ".join(docstring.split()) == f"{project_name}."
+    ruff = Path(sys.executable).with_name("ruff")
+    for check in (["check"], ["format", "--check"]):
+        result = subprocess.run(
+            [str(ruff), *check, str(package)], cwd=root, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_valid_unusual_package_name_is_accepted(tmp_path: Path) -> None:
     root = render(tmp_path / "project", package_name="_private_music2")
 
     assert (root / "src/_private_music2/domain/__init__.py").is_file()
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    assert project["name"] == "private-music2"
+
+
+# -- the reserved-name lists, checked in-process (no render) ------------------
+
+
+def listed_names(partial: str) -> set[str]:
+    """The names in a .partials list, without its Jinja comment."""
+    text = (PARTIALS / partial).read_text()
+    return set(re.sub(r"\{#.*?#\}", "", text, flags=re.DOTALL).split())
+
+
+def test_stdlib_list_holds_every_public_module_of_this_python() -> None:
+    public = {name for name in sys.stdlib_module_names if not name.startswith("_")}
+
+    assert public - listed_names("stdlib-module-names.jinja") == set()
+
+
+def test_every_direct_dependency_of_the_project_is_refused_by_its_import_name() -> None:
+    refused_names = listed_names("dependency-import-names.jinja")
+    distributions = {
+        match for path in DEPENDENCY_FILES for match in REQUIREMENT.findall(path.read_text())
+    }
+    assert {"sqlalchemy", "pytest-asyncio", "hatchling"} <= distributions  # the parser works
+
+    normalized = {re.sub(r"[-_.]+", "_", name).lower() for name in distributions}
+    assert normalized - refused_names == set()
+    # Import names that differ from the distribution's, for those installed here.
+    installed = importlib.metadata.packages_distributions()
+    imported = {
+        module
+        for module, owners in installed.items()
+        if any(re.sub(r"[-_.]+", "_", owner).lower() in normalized for owner in owners)
+        and module.isidentifier()
+        and not module.startswith("_")
+    }
+    assert "xdist" in imported
+    assert imported - refused_names == set()

@@ -8,6 +8,7 @@ the corrected test and checks that it passes.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from textwrap import dedent
 
@@ -355,8 +356,8 @@ def test_slow_unit_test_is_listed_with_time_budget_and_fix(
     assert "pyramid: 1 test(s) over their tier budget (listed)" in run.output
     assert "test_scenario.py::test_sleeps: unit test took" in run.output
     assert (
-        "budget 100 ms. Fix: make it faster (mock what is slow), mark it @pytest.mark.slow"
-        in run.output
+        "budget 100 ms. Fix: make it faster (mock what is slow, never wait), "
+        "mark it @pytest.mark.slow" in run.output
     )
 
 
@@ -470,3 +471,167 @@ def test_guards_switched_off_let_the_lock_violation_through(
 
     scratch_project.pytest(path, "-o", "pyramid_guards=false").assert_outcomes(passed=1)
     scratch_project.pytest(path).assert_outcomes(failed=1)
+
+
+# -- production database: identity, not spelling (issue #13, point 4) --------
+# The guard compares the file a URL opens, so neither a symlink to the
+# environment's SQLite file nor SQLAlchemy's ``file:...?uri=true`` form reaches it.
+
+
+def test_symlink_and_file_uri_to_the_environment_database_are_refused(
+    scratch_project: GeneratedProject, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    production = tmp_path / "production.db"
+    with sqlite3.connect(production) as connection:
+        connection.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY)")
+    connection.close()
+    alias = tmp_path / "alias.db"
+    alias.symlink_to(production)
+    spellings = {
+        "symlink": f"sqlite+aiosqlite:///{alias}",
+        "file_uri": f"sqlite+aiosqlite:///file:{production}?mode=rw&uri=true",
+    }
+    path = write_test(
+        scratch_project,
+        INTEGRATION,
+        f"""
+        import pytest
+        from sqlalchemy import text
+        from music_library.infrastructure.persistence import create_database_engine
+
+        @pytest.mark.parametrize("url", {list(spellings.values())!r}, ids={list(spellings)!r})
+        async def test_writes_to_production(url):
+            engine = create_database_engine(url)
+            try:
+                async with engine.begin() as connection:
+                    await connection.execute(text("CREATE TABLE leaked (id INTEGER)"))
+            finally:
+                await engine.dispose()
+        """,
+    )
+
+    run = scratch_project.pytest(path, env={"DATABASE_URL": f"sqlite+aiosqlite:///{production}"})
+
+    run.assert_outcomes(failed=2)
+    for target in (alias, production):
+        assert (
+            f"A test tried to connect to sqlite:{target}, the database of your environment"
+            in run.output
+        ), run.output
+    with sqlite3.connect(production) as connection:
+        tables = connection.execute("SELECT name FROM sqlite_master").fetchall()
+    connection.close()
+    assert tables == [("customers",)]
+
+
+# -- budgets and hangs on a busy machine (issue #14, points 1-3) --------------
+# A budget charges what the test computes or waits, not the time the machine
+# kept it off the CPU (tests/test_strict_under_load.py runs it under load). A
+# hang failure is reported as a failure even when writing it outlasts the
+# pytest-timeout backstop. The port mocks are specced once, not per test.
+
+COMPUTING_AND_SLEEPING = """
+import time
+
+def test_computes():
+    used = time.thread_time()
+    while time.thread_time() - used < 0.15:
+        pass
+
+def test_sleeps():
+    time.sleep(0.15)
+"""
+BUDGET_SPLIT = r"test_{name}: unit test took \d+ ms \((\d+) ms computing, (\d+) ms waiting\)"
+
+
+def test_unit_test_that_computes_or_sleeps_is_over_budget_with_the_time_split(
+    scratch_project: GeneratedProject,
+) -> None:
+    path = write_test(scratch_project, UNIT, COMPUTING_AND_SLEEPING)
+
+    run = scratch_project.pytest(path, "--pyramid-strict")
+
+    run.assert_outcomes(passed=2, error=2)
+    assert "pyramid: 2 test(s) over their tier budget (failed)" in run.output
+    computing, waiting = time_split(run.output, "computes")
+    assert computing > waiting
+    computing, waiting = time_split(run.output, "sleeps")
+    assert waiting > computing
+
+
+def time_split(output: str, name: str) -> tuple[int, int]:
+    """Milliseconds computing and waiting, from the budget finding of ``test_<name>``."""
+    found = re.search(BUDGET_SPLIT.format(name=name), output)
+    assert found, output
+    return int(found[1]), int(found[2])
+
+
+SLOW_FAILURE_REPORT = """
+import time
+import pytest
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if call.when == "call" and report.failed:
+        time.sleep(5.5)  # writing the failure takes this long on a busy machine
+    return report
+"""
+
+
+def test_hang_failure_is_reported_even_when_writing_it_outlasts_the_backstop(
+    scratch_project: GeneratedProject,
+) -> None:
+    scratch_project.write("tests/unit/domain/conftest.py", dedent(SLOW_FAILURE_REPORT))
+    path = write_test(
+        scratch_project,
+        UNIT,
+        """
+        import asyncio
+
+        async def test_waits_forever():
+            await asyncio.Event().wait()
+        """,
+    )
+
+    # The backstop would fire 5 s after the 0.5 s timeout, inside the slow report.
+    run = scratch_project.pytest(path, "-o", "pyramid_unit_timeout=0.5")
+
+    assert "INTERNALERROR" not in run.output
+    run.assert_outcomes(failed=1, error=0)
+    assert "Hang guard: this unit test was still waiting after 0.5 s" in run.output
+
+
+def test_port_mocks_refuse_unknown_methods_and_wrong_arguments(
+    scratch_project: GeneratedProject,
+) -> None:
+    path = write_test(
+        scratch_project,
+        UNIT,
+        """
+        import pytest
+        from tests.fixtures import make_mock_uow, make_track
+
+        async def test_mocks_follow_the_ports():
+            first, second = make_mock_uow(), make_mock_uow()
+            tracks = first.get_track_repository()
+            with pytest.raises(AttributeError, match="delete_track"):
+                tracks.delete_track
+            with pytest.raises(TypeError, match="missing a required argument: 'track_id'"):
+                await tracks.get_by_id()
+            with pytest.raises(TypeError, match="too many positional arguments"):
+                first.get_track_repository("tracks")
+            async with first:
+                saved = await tracks.save_track(make_track())
+                await first.commit()
+            assert saved.id == 1
+            assert await tracks.get_by_id(saved.id) is None
+            first.commit.assert_awaited_once()
+            second.commit.assert_not_awaited()
+            assert second.get_track_repository() is not tracks
+        """,
+    )
+
+    scratch_project.pytest(path).assert_outcomes(passed=1, failed=0)

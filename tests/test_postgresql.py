@@ -59,7 +59,7 @@ def leftover_databases(project: GeneratedProject, server_url: str, output: str) 
     Other runs may share the server at the same time (the template's tests run in
     parallel), so only this run's name prefix, from its report header, counts.
     """
-    run_id = re.search(r"test database: \S*/(music_library_test_[0-9a-f]+)_", output)
+    run_id = re.search(r"test database: \S*/(music_library_test_p\d+t\d+h[0-9a-f]{6})_", output)
     assert run_id is not None, output
     result = project.run(
         project.bin("python"), "-c", LIST_TEST_DATABASES, f"{run_id.group(1)}_%",

@@ -4,25 +4,35 @@ pytest-timeout stops any test that runs too long, but when an async test hangs
 the main thread sits idle in the event loop, so its traceback shows the loop,
 not the await. Async tests therefore also run under ``asyncio.timeout``: when it
 expires, the coroutine is cancelled *at* the stuck await and that line appears
-in the report. pytest-timeout stays as the backstop, a few seconds later, for
-code that blocks the thread. An explicit ``@pytest.mark.timeout(n)`` wins.
+in the report. pytest-timeout stays as the backstop for code that blocks the
+thread, ``max(5 s, half the timeout)`` later. An explicit
+``@pytest.mark.timeout(n)`` wins.
+
+Once the hang guard has failed a test, the backstop is cancelled (through
+pytest-timeout's hooks): its alarm would otherwise go off while pytest is still
+writing the failure, on a busy machine, and an exception raised inside pytest's
+reporting crashes the run (INTERNALERROR). The test's teardown gets a backstop
+of its own, stopped before its report is written.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
-from collections.abc import Callable, Coroutine
-from typing import Any
+import signal
+from collections.abc import Callable, Coroutine, Generator
+from typing import Any, NamedTuple
 
 import pytest
+import pytest_asyncio
 
+from .baseline import baseline_of
 from .settings import guards_enabled, option_group, read_number
 from .tiers import tier_of
 
 TIMEOUT_DEFAULTS_SECONDS = {"unit": "10", "integration": "30", "e2e": "120"}
-BACKSTOP_SECONDS = 5
+BACKSTOP_MIN_SECONDS = 5.0
+BACKSTOP_SHARE = 0.5
 HANG_MESSAGE = (
     "Hang guard: this {tier} test was still waiting after {seconds:g} s "
     "(pyramid_{tier}_timeout). The traceback above shows the await that never "
@@ -31,10 +41,33 @@ HANG_MESSAGE = (
 )
 
 AsyncTest = Callable[..., Coroutine[Any, Any, object]]
+HANG_GUARD = "hang"
+"""The name baseline entries use for this guard."""
+
+hung_key = pytest.StashKey[float]()
+"""Set on a test the hang guard has failed: the backstop its teardown gets, in seconds."""
+excused_timeout_key = pytest.StashKey[float]()
+"""Set on a baselined test: the timeout it would have had."""
 
 
-def with_hang_guard(test: AsyncTest, seconds: float, tier: str) -> AsyncTest:
-    """Wrap an async test so that a hang fails with ``HANG_MESSAGE``."""
+class Backstop(NamedTuple):
+    """pytest-timeout's ``Settings``, as its ``pytest_timeout_set_timer`` hook takes them."""
+
+    timeout: float
+    method: str = "signal" if hasattr(signal, "SIGALRM") else "thread"
+    func_only: bool = False
+    disable_debugger_detection: bool = False
+
+
+def backstop_margin(seconds: float) -> float:
+    """How long after the hang guard pytest-timeout steps in: room to spare under load."""
+    return max(BACKSTOP_MIN_SECONDS, seconds * BACKSTOP_SHARE)
+
+
+def with_hang_guard(
+    test: AsyncTest, seconds: float, tier: str, on_hang: Callable[[], None] = lambda: None
+) -> AsyncTest:
+    """Wrap an async test so that a hang fails with ``HANG_MESSAGE``, after ``on_hang()``."""
 
     @functools.wraps(test)
     async def guarded(*args: Any, **kwargs: Any) -> object:
@@ -45,6 +78,7 @@ def with_hang_guard(test: AsyncTest, seconds: float, tier: str) -> AsyncTest:
         except TimeoutError:
             if not deadline.expired():
                 raise  # the test's own TimeoutError, not a hang
+            on_hang()
             pytest.fail(HANG_MESSAGE.format(tier=tier, seconds=seconds))
 
     return guarded
@@ -71,10 +105,51 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         tier: read_number(config, f"pyramid_{tier}_timeout", unit="seconds", example=default)
         for tier, default in TIMEOUT_DEFAULTS_SECONDS.items()
     }
+    baseline = baseline_of(config)
     for item in items:
         tier = tier_of(item)
         if tier is None or item.get_closest_marker("timeout"):
             continue
-        item.add_marker(pytest.mark.timeout(timeouts[tier] + BACKSTOP_SECONDS))
-        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
-            item.obj = with_hang_guard(item.obj, timeouts[tier], tier)
+        if baseline.excuses(item, HANG_GUARD):  # runs untimed, as before adoption
+            item.stash[excused_timeout_key] = timeouts[tier]
+            continue
+        margin = backstop_margin(timeouts[tier])
+        item.add_marker(pytest.mark.timeout(timeouts[tier] + margin))
+        # Only tests on pytest-asyncio's loop: an anyio test may run on trio.
+        if isinstance(item, pytest.Function) and pytest_asyncio.is_async_test(item):
+            on_hang = functools.partial(_cancel_backstop, item, margin)
+            item.obj = with_hang_guard(item.obj, timeouts[tier], tier, on_hang)
+
+
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+    """A baselined test that ran past its tier's timeout is reported, not failed."""
+    timeout = item.stash.get(excused_timeout_key, None)
+    if timeout is not None and call.when == "call" and call.duration > timeout:
+        message = HANG_MESSAGE.format(tier=tier_of(item), seconds=timeout)
+        baseline_of(item.config).report(item, HANG_GUARD, message)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object]:
+    """After a hang, a backstop for the teardown alone: none is left while reports are written."""
+    margin = item.stash.get(hung_key, None)
+    if margin is None or not _has_timeout_plugin(item):
+        return (yield)
+    item.ihook.pytest_timeout_set_timer(item=item, settings=Backstop(margin))
+    try:
+        return (yield)
+    finally:
+        item.ihook.pytest_timeout_cancel_timer(item=item)
+
+
+# -- helpers -----------------------------------------------------------------
+
+
+def _cancel_backstop(item: pytest.Item, margin: float) -> None:
+    item.stash[hung_key] = margin
+    if _has_timeout_plugin(item):
+        item.ihook.pytest_timeout_cancel_timer(item=item)
+
+
+def _has_timeout_plugin(item: pytest.Item) -> bool:
+    return item.config.pluginmanager.has_plugin("timeout")  # absent with -p no:timeout

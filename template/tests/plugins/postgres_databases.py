@@ -2,8 +2,10 @@
 
 The schema is created once, in the template database; each xdist worker then
 gets ``CREATE DATABASE ... TEMPLATE ...``, a file-level copy that takes
-milliseconds whatever the schema. Names carry a random run id, so runs sharing
-a server never meet. Everything is dropped at the end of the run.
+milliseconds whatever the schema. Names carry the controller's owner tag (PID,
+start time, host: see ``owners``), so runs sharing a server never meet.
+Everything is dropped at the end of the run; what a killed run left is dropped
+by the next run on the same machine, once that PID is gone.
 
 This runs in the controller process, from pytest hooks, before and after the
 tests' event loop exists: each operation gets its own short ``asyncio.run``
@@ -13,8 +15,7 @@ and a connection that is closed before it returns.
 from __future__ import annotations
 
 import asyncio
-import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from sqlalchemy import MetaData, text
@@ -22,12 +23,21 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from .owners import orphaned, this_process
+
 T = TypeVar("T")
+PREFIX_LENGTH = 20
+"""Room for the owner tag and ``_template`` within PostgreSQL's 63-byte names."""
 
 
 def run_name(prefix: str) -> str:
-    """A database-name prefix unique to this run, e.g. ``music_library_test_3fa2c1d0``."""
-    return f"{prefix[:30]}_test_{secrets.token_hex(4)}"
+    """A name prefix unique to this run, e.g. ``music_library_test_p4242t1764480000h3fa2c1``."""
+    return f"{prefix[:PREFIX_LENGTH]}_test_{this_process().tag}"
+
+
+def like_pattern(name: str) -> str:
+    """``name`` as a LIKE prefix matching itself literally (``_`` is a wildcard there)."""
+    return name.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
 
 
 def quoted(name: str) -> str:
@@ -44,6 +54,8 @@ class TestDatabases:
         self.name = name
         self.template = f"{name}_template"
         self.clones: list[str] = []
+        self.family = name.rsplit("_test_", 1)[0] + "_test_"
+        """What every run of this project names its databases with."""
 
     def url_of(self, database: str) -> URL:
         return self.server_url.set(database=database)
@@ -67,11 +79,26 @@ class TestDatabases:
             self._admin(f"DROP DATABASE IF EXISTS {quoted(database)} WITH (FORCE)")
         self.clones.clear()
 
-    def _admin(self, statement: str) -> None:
-        async def execute(connection: AsyncConnection) -> None:
-            await connection.execute(text(statement))
+    def reap_orphans(self) -> int:
+        """Drop the databases of this project's runs that were killed; how many."""
+        names = self._admin_names(
+            "SELECT datname FROM pg_database WHERE datname LIKE :pattern",
+            pattern=like_pattern(self.family),
+        )
+        gone = orphaned(names)
+        for database in gone:
+            self._admin(f"DROP DATABASE IF EXISTS {quoted(database)} WITH (FORCE)")
+        return len(gone)
 
-        asyncio.run(_with_connection(self.server_url, execute, autocommit=True))
+    def _admin(self, statement: str) -> None:
+        self._admin_names(statement)
+
+    def _admin_names(self, statement: str, **parameters: str) -> Sequence[str]:
+        async def execute(connection: AsyncConnection) -> Sequence[str]:
+            result = await connection.execute(text(statement), parameters)
+            return list(result.scalars()) if result.returns_rows else []
+
+        return asyncio.run(_with_connection(self.server_url, execute, autocommit=True))
 
 
 async def _create_schema(url: URL, metadata: MetaData) -> None:

@@ -4,7 +4,8 @@
    Its database is only used to create and drop the run's own databases.
 2. Otherwise, if ``initdb`` and ``pg_ctl`` are on ``PATH``: a throwaway server in
    a temporary folder, on 127.0.0.1 and a free port, stopped and deleted at the
-   end of the run.
+   end of the run. The folder holds an ``owner`` file (see ``owners``): a killed
+   run's server is stopped and deleted by the next run.
 3. Otherwise ``ServerUnavailableError``, whose message says how to get one.
 """
 
@@ -23,6 +24,8 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from .owners import is_gone, owner_in, this_process
+
 ENVIRONMENT_VARIABLE = "TEST_DATABASE_URL"
 DRIVER = "postgresql+asyncpg"
 SERVER_BINARIES = ("initdb", "pg_ctl")
@@ -32,6 +35,9 @@ UNLISTED_INSTALLS = (
     "/opt/homebrew/opt/postgresql*/bin",
 )
 START_TIMEOUT_SECONDS = 60
+FOLDER_PREFIX = "pytest-postgresql-"
+OWNER_FILE = "owner"
+"""The owner tag is in a file, not the folder name: the server's socket path must stay short."""
 DOCS = "docs/testing.md#running-postgresql-locally"
 
 NO_SERVER_MESSAGE = (
@@ -59,8 +65,10 @@ class ServerUnavailableError(RuntimeError):
     """There is no server to put the test databases on; the message says the fix."""
 
 
-def server_url_from_env(environ: Mapping[str, str] = os.environ) -> URL | None:
-    """``TEST_DATABASE_URL`` with this project's async driver, or None when unset."""
+def server_url_from_env(
+    environ: Mapping[str, str] = os.environ, *, driver: str = DRIVER
+) -> URL | None:
+    """``TEST_DATABASE_URL`` with the async ``driver`` the suite uses, or None when unset."""
     raw = environ.get(ENVIRONMENT_VARIABLE, "").strip()
     if not raw:
         return None
@@ -72,9 +80,9 @@ def server_url_from_env(environ: Mapping[str, str] = os.environ) -> URL | None:
         raise ServerUnavailableError(
             f"{ENVIRONMENT_VARIABLE} must be a PostgreSQL URL such as "
             "postgresql://postgres:postgres@127.0.0.1:5432/postgres (the driver is "
-            f"replaced by {DRIVER}). See {DOCS}"
+            f"replaced by {driver}). See {DOCS}"
         )
-    return url.set(drivername=DRIVER, database=url.database or "postgres")
+    return url.set(drivername=driver, database=url.database or "postgres")
 
 
 def find_server_binaries(path: str | None = None) -> Path | None:
@@ -113,7 +121,8 @@ class ThrowawayServer:
     def start(cls, bin_dir: Path) -> ThrowawayServer:
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             raise ServerUnavailableError(ROOT_MESSAGE)
-        server = cls(bin_dir, Path(tempfile.mkdtemp(prefix="pytest-postgresql-")), free_port())
+        server = cls(bin_dir, Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX)), free_port())
+        (server.directory / OWNER_FILE).write_text(this_process().tag)
         try:
             server._run("initdb", "-D", str(server.data), "-U", "postgres", "-A", "trust", "-N")
             options = f"-F -c listen_addresses=127.0.0.1 -p {server.port} -k {server.directory}"
@@ -162,17 +171,49 @@ class ThrowawayServer:
             )
 
 
-def locate_server() -> tuple[URL, ThrowawayServer | None]:
+def reap_throwaway_servers(parent: Path | None = None) -> int:
+    """Stop and delete the throwaway servers of killed runs; how many."""
+    parent = Path(tempfile.gettempdir()) if parent is None else parent
+    removed = 0
+    for directory in parent.glob(f"{FOLDER_PREFIX}*"):
+        try:
+            owner = owner_in((directory / OWNER_FILE).read_text())
+        except OSError:
+            continue
+        if owner is None or not is_gone(owner) or not stopped(directory / "data"):
+            continue
+        shutil.rmtree(directory, ignore_errors=True)
+        removed += not directory.exists()
+    return removed
+
+
+def stopped(data: Path) -> bool:
+    """Stop the server running on ``data``, if any; False if one runs and cannot be."""
+    if not (data / "postmaster.pid").exists():
+        return True
+    bin_dir = find_server_binaries()
+    if bin_dir is None:  # without pg_ctl, leave it for a run that has it
+        return False
+    subprocess.run(
+        [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+        capture_output=True,
+        timeout=START_TIMEOUT_SECONDS,
+        check=False,
+    )
+    return not (data / "postmaster.pid").exists()
+
+
+def locate_server(driver: str = DRIVER) -> tuple[URL, ThrowawayServer | None]:
     """The server to use, and the throwaway server to stop afterwards (if one was started).
 
     Raises:
         ServerUnavailableError: there is none; the message names the fix.
     """
-    url = server_url_from_env()
+    url = server_url_from_env(driver=driver)
     if url is not None:
         return url, None
     bin_dir = find_server_binaries()
     if bin_dir is None:
         raise ServerUnavailableError(NO_SERVER_MESSAGE.format(hint=unlisted_install_hint()))
     server = ThrowawayServer.start(bin_dir)
-    return server.url, server
+    return server.url.set(drivername=driver), server

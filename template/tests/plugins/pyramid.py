@@ -1,9 +1,10 @@
 """Pyramid report: the share of unit / integration / e2e tests that ran, against the target.
 
 A run narrowed by a path, ``-k`` or a marker expression other than the default
-one is called partial and its shape is not judged. ``--pyramid-strict`` fails a
-full run whose shape is out of tolerance; ``--pyramid-json=PATH`` writes the
-figures for CI.
+one is called partial and its shape is not judged; so is a run that was
+interrupted (Ctrl-C) or stopped early (``-x``, ``--maxfail``). ``--pyramid-strict``
+fails a full run whose shape is out of tolerance; ``--pyramid-json=PATH`` writes
+the figures for CI.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from .budgets import PROPERTY as OVER_BUDGET_PROPERTY
 from .settings import option_group, read_number, strict
 from .tiers import TIERS, tier_from_path
 
@@ -52,6 +54,7 @@ class PyramidReport:
         self.tolerance = tolerance
         self.partial_reason = partial_reason
         self.counts: Counter[str] = Counter()
+        self.over_budget: list[dict[str, object]] = []
         self._seen: set[str] = set()
 
     @property
@@ -77,7 +80,9 @@ class PyramidReport:
             "partial": self.partial_reason is not None,
             "partial_reason": self.partial_reason,
             "within_tolerance": self.within_tolerance,
+            "tolerance": self.tolerance,
             "untiered": self.counts["untiered"],
+            "over_budget": self.over_budget,
             "tiers": {
                 share.tier: {
                     "count": share.count,
@@ -90,6 +95,12 @@ class PyramidReport:
         }
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "teardown":  # budget findings, for --pyramid-json
+            self.over_budget.extend(
+                value
+                for name, value in report.user_properties
+                if name == OVER_BUDGET_PROPERTY and isinstance(value, dict)
+            )
         if report.when != "setup" or report.nodeid in self._seen:
             return
         self._seen.add(report.nodeid)
@@ -98,6 +109,7 @@ class PyramidReport:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.partial_reason = self.partial_reason or stopped_reason(session)
         json_path = self.config.getoption("pyramid_json")
         if json_path:
             Path(json_path).write_text(json.dumps(self.as_dict(), indent=2) + "\n")
@@ -148,6 +160,16 @@ def parse_target(raw: str) -> dict[str, float]:
             f"unit/integration/e2e adding up to 100, e.g. {TARGET_DEFAULT!r}"
         )
     return dict(zip(TIERS, values, strict=True))
+
+
+def stopped_reason(session: pytest.Session) -> str | None:
+    """Why the run ended before its last test, or None when it ran to the end."""
+    if session.exitstatus == pytest.ExitCode.INTERRUPTED:
+        return "interrupted"
+    stopped = session.shouldfail or session.shouldstop  # -x, --maxfail: "stopping after ..."
+    if not stopped:
+        return None
+    return stopped if isinstance(stopped, str) else "stopped early"
 
 
 def partial_reason(config: pytest.Config) -> str | None:

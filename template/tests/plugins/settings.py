@@ -7,6 +7,8 @@ what is accepted.
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 GROUP = "pyramid"
@@ -44,6 +46,25 @@ def guards_enabled(config: pytest.Config) -> bool:
 def strict(config: pytest.Config) -> bool:
     """``--pyramid-strict`` or ``pyramid_strict = true``: guard findings fail the run."""
     return bool(config.getoption("pyramid_strict")) or read_flag(config, "pyramid_strict")
+
+
+ASYNCIO_LOOP_SCOPE_REMINDER = (
+    'The configuration option "asyncio_default_fixture_loop_scope" is unset'
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-asyncio's own pytest_configure
+def pytest_configure(config: pytest.Config) -> None:
+    """Silence pytest-asyncio's reminder to set a default loop scope, which is not about us.
+
+    The suite's async fixtures and tests declare their loop scope themselves,
+    and a project adopting the suite keeps its own asyncio settings; under
+    ``filterwarnings = error`` that reminder would otherwise stop every run of
+    a project that did not use pytest-asyncio before.
+    """
+    warnings.filterwarnings(
+        "ignore", message=ASYNCIO_LOOP_SCOPE_REMINDER, category=pytest.PytestDeprecationWarning
+    )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -11,6 +11,16 @@ from pathlib import Path
 import pytest
 
 TIERS = ("unit", "integration", "e2e")
+MARKERS = (
+    "unit: fast, isolated tests of pure logic (<100ms); applied to tests/unit automatically",
+    "integration: tests against the real database or HTTP (<1s); "
+    "applied to tests/integration automatically",
+    "e2e: complete user workflows; applied to tests/e2e automatically",
+    'slow: takes more than 1s; deselected by default, run with -m ""',
+    "performance: takes more than 5s or measures speed; deselected by default",
+    "diagnostic: investigation or profiling aid, not a check; deselected by default",
+)
+"""Registered here rather than in the pytest configuration, so they hold in any project."""
 
 tier_key = pytest.StashKey[str]()
 
@@ -30,6 +40,11 @@ def tier_from_path(path: Path, tests_root: Path) -> str | None:
 
 
 # -- hooks -------------------------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by marker

@@ -1,0 +1,100 @@
+"""Who a resource belongs to: the process tag written into names of folders and databases.
+
+``Owner.tag`` (``p<pid>t<start time>h<host>``) goes into the name of whatever a
+run creates outside its own processes; ``is_gone`` tells whether that process
+surely ended, so that ``reaper`` can remove what a killed run left. This module
+has no pytest hooks, so the test database's location can be chosen with it
+before any plugin is registered (see ``environment``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+OWNER_TAG = re.compile(r"(?:^|[_-])p(?P<pid>\d+)t(?P<started>\d+)h(?P<host>[0-9a-f]{6})(?=$|[_-])")
+CLOCK_SLACK_SECONDS = 2
+"""Start times from /proc are rounded to the second: never take a live owner for a new process."""
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The process a resource belongs to, as written in the resource's name."""
+
+    pid: int
+    started: int
+    host: str
+
+    @property
+    def tag(self) -> str:
+        return f"p{self.pid}t{self.started}h{self.host}"
+
+
+def host_tag(hostname: str) -> str:
+    """Six hex digits naming a machine: PIDs mean nothing on another one."""
+    return hashlib.sha256(hostname.encode()).hexdigest()[:6]
+
+
+def this_process() -> Owner:
+    return Owner(os.getpid(), int(time.time()), host_tag(socket.gethostname()))
+
+
+def owner_in(name: str) -> Owner | None:
+    """The owner written in ``name`` by ``Owner.tag``, or None for any other name."""
+    found = OWNER_TAG.search(name)
+    if found is None:
+        return None
+    return Owner(int(found["pid"]), int(found["started"]), found["host"])
+
+
+def owner_is_gone(owner: Owner, *, host: str, running: bool, started_at: float | None) -> bool:
+    """True only when ``owner`` surely ended: same host, and its PID is free or reused."""
+    if owner.host != host:
+        return False
+    if not running:
+        return True
+    return started_at is not None and started_at > owner.started + CLOCK_SLACK_SECONDS
+
+
+def is_gone(owner: Owner) -> bool:
+    """``owner_is_gone`` for the processes of this machine, now."""
+    return owner_is_gone(
+        owner,
+        host=host_tag(socket.gethostname()),
+        running=pid_is_running(owner.pid),
+        started_at=process_started_at(owner.pid),
+    )
+
+
+def pid_is_running(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) sends CTRL_C_EVENT there: never guess
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def process_started_at(pid: int, proc: Path = Path("/proc")) -> float | None:
+    """When ``pid`` started, in seconds since the epoch, where ``/proc`` says (Linux)."""
+    try:
+        stat = (proc / str(pid) / "stat").read_text()
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22, starttime
+        boot = [line for line in (proc / "stat").read_text().splitlines() if line[:6] == "btime "]
+        return int(boot[0].split()[1]) + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def orphaned(names: Iterable[str], gone: Callable[[Owner], bool] = is_gone) -> list[str]:
+    """The names that carry an owner tag whose owner is gone."""
+    return [name for name in names if (owner := owner_in(name)) is not None and gone(owner)]

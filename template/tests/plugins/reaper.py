@@ -1,0 +1,88 @@
+"""What a killed run left behind is removed by the next run.
+
+A run killed with SIGKILL or SIGTERM (or an xdist worker that crashes) runs no
+teardown, so whatever it leaves outside its own processes, temporary folders
+and databases, carries its owner in its name: ``p<pid>t<start time>h<host>``
+(``Owner.tag``). The next run removes what belongs to an owner that is gone:
+no process with that PID on this host, or one started after the tag was
+written (the PID was reused). Whatever might still be in use, another machine's
+or a live process's, is left alone, so concurrent runs never remove each
+other's. The run's header says how many it removed.
+
+Processes die with the run instead: an xdist worker whose controller is killed
+exits (``exit_when_orphaned``), and so does the API server of the E2E tier
+(``tests/e2e/api_server.py``). Both poll their parent's PID, which works on
+Linux and macOS alike.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from .owners import orphaned
+
+PARENT_POLL_SECONDS = 0.2
+DOCS = "docs/testing.md#a-killed-run-left-folders-or-databases"
+
+reaped_key = pytest.StashKey[Counter[str]]()
+
+
+def reap_folders(parent: Path, prefix: str) -> int:
+    """Remove the folders ``parent/prefix*`` of owners that are gone; how many went."""
+    folders = [Path(path) for path in glob.glob(f"{glob.escape(str(parent / prefix))}*")]
+    names = [folder.name for folder in folders if folder.is_dir() and not folder.is_symlink()]
+    removed = 0
+    for name in orphaned(names):
+        shutil.rmtree(parent / name, ignore_errors=True)
+        removed += not (parent / name).exists()
+    return removed
+
+
+def record(config: pytest.Config, counts: Mapping[str, int]) -> None:
+    """Count what was removed, e.g. ``{"temporary folder": 2}``, for the header."""
+    total = config.stash.setdefault(reaped_key, Counter())
+    total.update({what: count for what, count in counts.items() if count > 0})
+
+
+def summary(counts: Mapping[str, int]) -> str | None:
+    """``removed what killed runs left: 2 temporary folders, 1 database``, or None."""
+    parts = [f"{count} {what}{'s' if count > 1 else ''}" for what, count in counts.items() if count]
+    if not parts:
+        return None
+    return f"removed what killed runs left: {', '.join(parts)} (see {DOCS})"
+
+
+def exit_when_orphaned(parent: int) -> threading.Thread:
+    """Exit this process as soon as ``parent`` is no longer its parent (it died)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    watcher = threading.Thread(target=watch, name="exit-when-orphaned", daemon=True)
+    watcher.start()
+    return watcher
+
+
+# -- hooks -------------------------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """An xdist worker outlives a killed controller unless it watches for it."""
+    if hasattr(config, "workerinput"):
+        exit_when_orphaned(os.getppid())
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    counts: Counter[str] = config.stash.get(reaped_key, Counter())
+    return summary(counts)

@@ -1,0 +1,183 @@
+"""Your application's seams, checked at start-up and opened whatever their shape.
+
+``session_import`` may name any of the shapes async SQLAlchemy code uses to hand
+out sessions:
+
+- an async context manager factory: ``async with get_session() as session``;
+- an async-generator dependency, FastAPI style, yielding a session or a
+  sessionmaker: ``async def get_db(): yield session``;
+- an ``async_sessionmaker``: ``async with SessionLocal() as session``.
+
+Anything else, a base whose metadata has no tables, or a unit of work without
+``commit`` and ``async with`` stops the run before the first test with one
+message that names the answer to fix (``SeamError``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+from unittest.mock import create_autospec
+
+from sqlalchemy import MetaData
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+SessionOpener = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+SESSION_SHAPES = (
+    "an async context manager factory (`async with get_session() as session`), "
+    "an async-generator dependency yielding an AsyncSession or an async_sessionmaker "
+    "(FastAPI style), or an async_sessionmaker"
+)
+UNIT_OF_WORK_SHAPE = (
+    "a callable taking the AsyncSession and returning an object with `async with` "
+    "and `commit()`; or leave it empty if your code has no unit of work"
+)
+BINDING_MESSAGE = (
+    "Your application's sessions (session_import = {value!r}) are bound to {bound}, "
+    "not to this run's test database {test}. The engine was created before the suite "
+    "pointed {variable} at the test database: at import time, by a module imported "
+    "before tests/plugins (a conftest.py above the suite's, a pytest plugin, a .pth "
+    "file), or from another variable than {variable}. Fix: if your application reads "
+    "its URL from another variable, answer it with `copier update --data "
+    "database_url_env=NAME`; otherwise make sure nothing imports your application "
+    "before conftest.py does. See docs/testing.md#your-application-reached-another-database"
+)
+FIX = (
+    "Fix the answer with `copier update --data {answer}=...` (or edit "
+    "tests/plugins/seams.py). See docs/testing.md#adopting-the-suite-into-your-project"
+)
+
+
+class SeamError(Exception):
+    """An answer to ``copier copy`` names something the suite cannot use."""
+
+
+def seam_error(answer: str, value: str, problem: str, accepted: str) -> SeamError:
+    return SeamError(
+        f"{answer} = {value!r}: {problem}. It must be {accepted}. " + FIX.format(answer=answer)
+    )
+
+
+def session_opener(factory: object, *, value: str) -> SessionOpener:
+    """Adapt the object ``session_import`` names to ``async with opener() as session``."""
+    if isinstance(factory, async_sessionmaker):
+        return factory
+    if inspect.isasyncgenfunction(factory):
+        return _from_dependency(factory, value)
+    if callable(factory) and not inspect.iscoroutinefunction(factory):
+        return _from_context_manager_factory(factory, value)
+    kind = "a coroutine function" if callable(factory) else type(factory).__name__
+    raise seam_error("session_import", value, f"it is {kind}", SESSION_SHAPES)
+
+
+def _from_dependency(dependency: Callable[[], AsyncIterator[object]], value: str) -> SessionOpener:
+    @asynccontextmanager
+    async def open_session() -> AsyncIterator[AsyncSession]:
+        generator = dependency()
+        try:
+            provided = await anext(generator)
+            if isinstance(provided, async_sessionmaker):
+                async with provided() as session:
+                    yield _checked(session, value)
+            else:
+                yield _checked(provided, value)
+        finally:
+            await generator.aclose()  # type: ignore[attr-defined]
+
+    return open_session
+
+
+def _from_context_manager_factory(factory: Callable[[], object], value: str) -> SessionOpener:
+    @asynccontextmanager
+    async def open_session() -> AsyncIterator[AsyncSession]:
+        manager = factory()
+        if not isinstance(manager, AbstractAsyncContextManager):
+            kind = type(manager).__name__
+            raise seam_error("session_import", value, f"calling it returns {kind}", SESSION_SHAPES)
+        async with manager as session:
+            yield _checked(session, value)
+
+    return open_session
+
+
+def _checked(session: object, value: str) -> AsyncSession:
+    if not isinstance(session, AsyncSession):
+        kind = type(session).__name__
+        raise seam_error("session_import", value, f"it provides {kind}", SESSION_SHAPES)
+    return session
+
+
+def check_metadata(metadata: object, *, base: str, entities: str) -> MetaData:
+    """The base's metadata, refused if it has no tables (examples would pass vacuously)."""
+    if not isinstance(metadata, MetaData):
+        raise seam_error(
+            "base_import", base, "its .metadata is not SQLAlchemy MetaData", "your DeclarativeBase"
+        )
+    if not metadata.tables:
+        raise seam_error(
+            "base_import",
+            base,
+            f"its metadata has no tables, although {entities} was imported. Either it is "
+            "not the base your models inherit from, or the module defining your models is "
+            "not entities_module (fix that one with `copier update --data entities_module=...`)",
+            "the DeclarativeBase your mapped classes inherit from",
+        )
+    return metadata
+
+
+def check_unit_of_work(factory: Callable[[Any], object], *, value: str) -> None:
+    """Build one over a mock session and check it has what the examples use."""
+    try:
+        unit_of_work = factory(create_autospec(AsyncSession, instance=True))
+    except TypeError as error:
+        raise seam_error(
+            "unit_of_work_import",
+            value,
+            f"calling it with a session failed ({error})",
+            UNIT_OF_WORK_SHAPE,
+        ) from None
+    missing = [
+        name
+        for name in ("__aenter__", "__aexit__", "commit")
+        if not callable(getattr(type(unit_of_work), name, None))
+    ]
+    if missing:
+        raise seam_error(
+            "unit_of_work_import",
+            value,
+            f"what it returns ({type(unit_of_work).__name__}) has no {', '.join(missing)}",
+            UNIT_OF_WORK_SHAPE,
+        )
+
+
+async def check_session_binding(
+    opener: SessionOpener, test_url: URL | None, *, value: str, variable: str
+) -> None:
+    """Refuse to start if your sessions reach another database than the test one.
+
+    Opening a session does not connect, so this costs nothing and touches no data.
+    """
+    async with opener() as session:
+        bound = session.get_bind().engine.url
+    if test_url is not None and database_identity(bound) != database_identity(test_url):
+        raise SeamError(
+            BINDING_MESSAGE.format(
+                value=value,
+                bound=bound.render_as_string(hide_password=True),
+                test=test_url.render_as_string(hide_password=True),
+                variable=variable,
+            )
+        )
+
+
+def database_identity(url: URL) -> tuple[object, ...]:
+    """What two URLs must share to reach the same database, whatever the driver."""
+    if url.get_backend_name() == "sqlite":
+        return ("sqlite", os.path.realpath(url.database or ""))
+    host = "localhost" if url.host in (None, "", "127.0.0.1", "::1") else url.host
+    return (url.get_backend_name(), host, url.port, url.database)

@@ -1,0 +1,130 @@
+"""Transaction guard: db_session notices when the code under test ends its transaction.
+
+``db_session`` isolates a test by rolling back one outer transaction on the
+worker's connection. Code that ends that transaction itself (a second session
+on ``db_session.bind`` that rolls back, ``COMMIT`` or ``ROLLBACK`` executed as
+SQL, ``db_session.bind.commit()``) makes every later commit of the test real.
+While a test holds ``db_session`` the guard listens to the connection's
+``commit`` and ``rollback`` events and, after each statement, reads the
+driver's own in-transaction flag. At teardown a test that ended the transaction
+fails with the fix, after the database is put back to its clean state (see
+``clean_state``), so no later test sees what it committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import Connection, event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
+
+from .clean_state import CleanState
+from .settings import guards_enabled
+
+ENDED_MESSAGE = (
+    "db_session's transaction was ended by the code under test: {how}. What the test "
+    "wrote after that escaped the rollback; the database was put back to its clean state, "
+    "and this test fails. "
+    "Fix: let db_session own its transaction. commit() and rollback() on db_session (or "
+    "on get_unit_of_work(db_session)) act on a savepoint; do not open a second session on "
+    "db_session.bind, and do not execute COMMIT or ROLLBACK as SQL. "
+    "See docs/testing.md#isolation-checks"
+)
+HOW = {
+    "rollback": "the connection was rolled back (a second session on db_session.bind?)",
+    "commit": "the connection was committed (db_session.bind.commit()?)",
+    "driver": "the driver left the transaction (COMMIT or ROLLBACK executed as SQL?)",
+}
+
+
+class TransactionGuard:
+    """Begins db_session's outer transaction and notices whoever else ends it."""
+
+    def __init__(self, connection: AsyncConnection, clean_state: CleanState) -> None:
+        self._connection = connection
+        self._clean_state = clean_state
+        self._transaction: AsyncTransaction | None = None
+        self._watching = False
+        self._ended_by: str | None = None
+
+    async def begin(self) -> None:
+        self._ended_by = None
+        self._transaction = await self._connection.begin()
+        self._watching = True
+
+    async def rollback(self) -> None:
+        """End the transaction, whatever the test did to it."""
+        self._watching = False
+        if self._transaction is not None and self._transaction.is_active:
+            await self._transaction.rollback()
+        if self._connection.in_transaction():  # begun anew after the test ended ours
+            await self._connection.rollback()
+
+    async def check(self) -> None:
+        """Fail the test if it ended the transaction, once its rows are deleted."""
+        __tracebackhide__ = True
+        ended_by, self._ended_by = self._ended_by, None
+        if ended_by is not None:
+            await self._clean_state.restore(self._connection)
+            pytest.fail(ENDED_MESSAGE.format(how=HOW[ended_by]), pytrace=False)
+
+    def install(self) -> None:
+        connection = self._sync_connection()
+        event.listen(connection, "commit", self._on_commit)
+        event.listen(connection, "rollback", self._on_rollback)
+        event.listen(connection, "after_cursor_execute", self._after_cursor_execute)
+
+    def uninstall(self) -> None:
+        connection = self._sync_connection()
+        event.remove(connection, "commit", self._on_commit)
+        event.remove(connection, "rollback", self._on_rollback)
+        event.remove(connection, "after_cursor_execute", self._after_cursor_execute)
+
+    def _sync_connection(self) -> Connection:
+        connection = self._connection.sync_connection
+        assert connection is not None, "db_connection is open for the whole run"
+        return connection
+
+    def _ended(self, how: str) -> None:
+        if self._watching and self._ended_by is None:
+            self._ended_by = how
+
+    def _on_commit(self, _connection: Connection) -> None:
+        self._ended("commit")
+
+    def _on_rollback(self, _connection: Connection) -> None:
+        self._ended("rollback")
+
+    def _after_cursor_execute(self, connection: Connection, *_args: Any) -> None:
+        if self._watching and driver_in_transaction(connection) is False:
+            self._ended("driver")
+
+
+def driver_in_transaction(connection: Connection) -> bool | None:
+    """What the driver itself says (sqlite3/aiosqlite, asyncpg); None if it cannot say."""
+    driver = connection.connection.driver_connection
+    flag = getattr(driver, "in_transaction", None)
+    if isinstance(flag, bool):
+        return flag
+    probe = getattr(driver, "is_in_transaction", None)
+    return bool(probe()) if callable(probe) else None
+
+
+# -- fixtures ----------------------------------------------------------------
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def transaction_guard(
+    pytestconfig: pytest.Config, db_connection: AsyncConnection, clean_state: CleanState
+) -> AsyncIterator[TransactionGuard]:
+    """db_session's transaction on the worker's connection, watched unless guards are off."""
+    guard = TransactionGuard(db_connection, clean_state)
+    enabled = guards_enabled(pytestconfig)
+    if enabled:
+        guard.install()
+    yield guard
+    if enabled:
+        guard.uninstall()

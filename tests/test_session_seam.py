@@ -1,0 +1,221 @@
+"""Adoption seams checked in-process: every shape accepted, every refusal pinned.
+
+``template/tests/plugins/session_seam.py`` has no Jinja and no relative imports,
+so it is imported straight from the template and exercised with real SQLAlchemy
+objects (nothing connects: opening a session does not).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from tests.project import TEMPLATE_ROOT
+
+FIX = (
+    " Fix the answer with `copier update --data {answer}=...` (or edit tests/plugins/seams.py)."
+    " See docs/testing.md#adopting-the-suite-into-your-project"
+)
+SESSION_SHAPES = (
+    "It must be an async context manager factory (`async with get_session() as session`), "
+    "an async-generator dependency yielding an AsyncSession or an async_sessionmaker "
+    "(FastAPI style), or an async_sessionmaker."
+)
+UOW_SHAPE = (
+    "It must be a callable taking the AsyncSession and returning an object with `async with` "
+    "and `commit()`; or leave it empty if your code has no unit of work."
+)
+
+
+def load_session_seam() -> ModuleType:
+    path = TEMPLATE_ROOT / "template/tests/plugins/session_seam.py"
+    spec = importlib.util.spec_from_file_location("session_seam_under_test", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+seam = load_session_seam()
+engine = create_async_engine("sqlite+aiosqlite:///:memory:")
+sessions = async_sessionmaker(engine)
+
+
+def opened_bind(opener: Any) -> str:
+    async def open_once() -> str:
+        async with opener() as session:
+            assert isinstance(session, AsyncSession)
+            return str(session.get_bind().engine.url.database)
+
+    return asyncio.run(open_once())
+
+
+def refusal(answer: str, value: str, problem: str, accepted: str) -> str:
+    return re.escape(f"{answer} = {value!r}: {problem}. {accepted}" + FIX.format(answer=answer))
+
+
+async def yields_a_session() -> AsyncIterator[AsyncSession]:
+    async with sessions() as session:
+        yield session
+
+
+async def yields_the_sessionmaker() -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    yield sessions
+
+
+@asynccontextmanager
+async def context_manager_factory() -> AsyncIterator[AsyncSession]:
+    async with sessions() as session:
+        yield session
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [sessions, yields_a_session, yields_the_sessionmaker, context_manager_factory],
+    ids=["async_sessionmaker", "dependency-yielding-session", "dependency-yielding-maker", "acm"],
+)
+def test_every_accepted_shape_opens_a_session_on_the_applications_engine(factory: object) -> None:
+    opener = seam.session_opener(factory, value="app.db:factory")
+
+    assert opened_bind(opener) == ":memory:"
+
+
+async def get_engine_coroutine() -> object:
+    return engine
+
+
+async def yields_an_engine() -> AsyncIterator[object]:
+    yield engine
+
+
+@pytest.mark.parametrize(
+    ("factory", "problem"),
+    [
+        (engine, "it is AsyncEngine"),
+        (get_engine_coroutine, "it is a coroutine function"),
+        (lambda: engine, "calling it returns AsyncEngine"),
+        (yields_an_engine, "it provides AsyncEngine"),
+    ],
+    ids=["an-engine", "a-coroutine-function", "returns-an-engine", "dependency-yielding-engine"],
+)
+def test_a_session_seam_of_another_shape_is_refused_naming_the_answer(
+    factory: object, problem: str
+) -> None:
+    expected = refusal("session_import", "app.db:engine", problem, SESSION_SHAPES)
+
+    with pytest.raises(seam.SeamError, match=f"^{expected}$"):
+        opened_bind(seam.session_opener(factory, value="app.db:engine"))
+
+
+def test_an_empty_metadata_is_refused_naming_base_and_entities() -> None:
+    problem = (
+        "its metadata has no tables, although app.models was imported. Either it is not the "
+        "base your models inherit from, or the module defining your models is not "
+        "entities_module (fix that one with `copier update --data entities_module=...`)"
+    )
+    accepted = "It must be the DeclarativeBase your mapped classes inherit from."
+    expected = refusal("base_import", "app.db:Base", problem, accepted)
+
+    with pytest.raises(seam.SeamError, match=f"^{expected}$"):
+        seam.check_metadata(MetaData(), base="app.db:Base", entities="app.models")
+
+
+def test_something_else_than_metadata_is_refused() -> None:
+    problem = "its .metadata is not SQLAlchemy MetaData"
+    expected = refusal("base_import", "app.db:Base", problem, "It must be your DeclarativeBase.")
+
+    with pytest.raises(seam.SeamError, match=f"^{expected}$"):
+        seam.check_metadata(object(), base="app.db:Base", entities="app.models")
+
+
+def test_a_metadata_with_tables_is_accepted() -> None:
+    metadata = MetaData()
+    Table("things", metadata, Column("id", Integer, primary_key=True))
+
+    assert seam.check_metadata(metadata, base="app.db:Base", entities="app.models") is metadata
+
+
+class CommitsOnly:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+
+class FullUnitOfWork(CommitsOnly):
+    async def __aenter__(self) -> FullUnitOfWork:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.session.rollback()
+
+
+class TakesNoSession:
+    def __init__(self) -> None:
+        self.ready = True
+
+
+def test_a_unit_of_work_without_async_with_is_refused() -> None:
+    problem = "what it returns (CommitsOnly) has no __aenter__, __aexit__"
+    expected = refusal("unit_of_work_import", "app.uow:CommitsOnly", problem, UOW_SHAPE)
+
+    with pytest.raises(seam.SeamError, match=f"^{expected}$"):
+        seam.check_unit_of_work(CommitsOnly, value="app.uow:CommitsOnly")
+
+
+def test_a_unit_of_work_that_takes_no_session_is_refused() -> None:
+    problem = (
+        "calling it with a session failed (TakesNoSession.__init__() takes 1 positional "
+        "argument but 2 were given)"
+    )
+    expected = refusal("unit_of_work_import", "app.uow:TakesNoSession", problem, UOW_SHAPE)
+
+    with pytest.raises(seam.SeamError, match=f"^{expected}$"):
+        seam.check_unit_of_work(TakesNoSession, value="app.uow:TakesNoSession")
+
+
+def test_a_full_unit_of_work_is_accepted() -> None:
+    seam.check_unit_of_work(FullUnitOfWork, value="app.uow:FullUnitOfWork")
+
+
+def test_sessions_bound_to_another_database_stop_the_run(tmp_path: Path) -> None:
+    real = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'real.db'}")
+    opener = seam.session_opener(async_sessionmaker(real), value="app.db:Session")
+    test_url = make_url(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+
+    with pytest.raises(seam.SeamError) as refused:
+        asyncio.run(
+            seam.check_session_binding(opener, test_url, value="app.db:Session", variable="DB_URI")
+        )
+
+    message = str(refused.value)
+    assert message.startswith(
+        "Your application's sessions (session_import = 'app.db:Session') are bound to "
+        f"sqlite+aiosqlite:///{tmp_path / 'real.db'}, not to this run's test database "
+        f"sqlite+aiosqlite:///{tmp_path / 'test.db'}."
+    )
+    assert "pointed DB_URI at the test database" in message
+    assert "`copier update --data database_url_env=NAME`" in message
+    assert message.endswith("See docs/testing.md#your-application-reached-another-database")
+
+
+def test_sessions_on_the_test_database_by_another_spelling_pass(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    bound = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'data' / '..' / 'test.db'}")
+    opener = seam.session_opener(async_sessionmaker(bound), value="app.db:Session")
+    test_url = make_url(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+
+    asyncio.run(seam.check_session_binding(opener, test_url, value="app.db:Session", variable="X"))

@@ -1,0 +1,84 @@
+"""``--pyramid-strict`` on a machine kept busy: fast tests pass, slow ones still fail.
+
+A hosted CI runner is a small machine shared with other work. The test keeps
+every core busy with four CPU-bound processes of its own while the default
+render's suite runs strictly with two tests planted in its unit tier, one that
+computes for 150 ms and one that sleeps for 150 ms: those two, and only those,
+must fail. The run takes the tiers that have a budget (unit, integration); the
+E2E tier has none and would only spend the minute starting subprocesses.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tests.project import GeneratedProject
+
+HOGS_PER_CORE = 4
+PLANTED = "tests/unit/domain/test_planted_slow.py"
+PLANTED_TESTS = """
+import time
+
+
+def test_computes_for_150_ms() -> None:
+    used = time.thread_time()
+    while time.thread_time() - used < 0.15:
+        pass
+
+
+def test_sleeps_for_150_ms() -> None:
+    time.sleep(0.15)
+"""
+FINDING = re.compile(
+    r"^(?P<nodeid>\S+): unit test took \d+ ms "
+    r"\((?P<computing>\d+) ms computing, (?P<waiting>\d+) ms waiting\), budget 100 ms",
+    re.MULTILINE,
+)
+
+
+@contextmanager
+def busy_machine(per_core: int) -> Iterator[None]:
+    """Every core kept busy by ``per_core`` spinning processes, killed on the way out."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    hogs: list[subprocess.Popen[bytes]] = []
+    try:
+        for _ in range(per_core * (cores or 1)):
+            hogs.append(subprocess.Popen([sys.executable, "-c", "while True: pass"]))
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+        for hog in hogs:
+            hog.wait()
+
+
+def test_strict_run_under_load_fails_exactly_the_unit_tests_that_compute_or_wait(
+    scratch_project: GeneratedProject,
+) -> None:
+    scratch_project.write(PLANTED, PLANTED_TESTS)
+
+    with busy_machine(HOGS_PER_CORE):
+        run = scratch_project.pytest("--pyramid-strict", "-m", "unit or integration")
+
+    assert "INTERNALERROR" not in run.output
+    assert run.outcomes.get("failed", 0) == 0, run.output
+    assert run.outcomes.get("error") == 2, run.output
+    assert run.outcomes["passed"] > 100
+    failing = re.findall(r"^ERROR (\S+) - ", run.output, re.MULTILINE)
+    assert sorted(failing) == [
+        f"{PLANTED}::test_computes_for_150_ms",
+        f"{PLANTED}::test_sleeps_for_150_ms",
+    ], run.output
+    findings = {
+        match["nodeid"].split("::")[-1]: (int(match["computing"]), int(match["waiting"]))
+        for match in FINDING.finditer(run.output)
+    }
+    computing, waiting = findings["test_computes_for_150_ms"]
+    assert computing > waiting, run.output
+    computing, waiting = findings["test_sleeps_for_150_ms"]
+    assert waiting > computing, run.output
