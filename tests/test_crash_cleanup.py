@@ -111,6 +111,20 @@ def test_this_process_is_alive_and_an_exited_one_is_gone() -> None:
     assert owners.is_gone(owners.Owner(dead_pid(), me.started, me.host)) is True
 
 
+def test_an_exited_child_not_yet_reaped_counts_as_gone() -> None:
+    """A zombie still answers ``kill(pid, 0)``: a killed run's worker can linger as one."""
+    child = subprocess.Popen(["true"])
+    try:
+        deadline = time.monotonic() + GONE_SECONDS
+        while not owners.is_zombie(child.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+        assert owners.is_zombie(child.pid)
+        assert not owners.pid_is_running(child.pid)
+    finally:
+        child.wait()
+
+
 def test_a_pid_taken_by_a_later_process_is_gone_where_start_times_are_known() -> None:
     """Where /proc gives start times, a PID reused by a later process is recognised."""
     me = owners.this_process()
@@ -301,16 +315,22 @@ def temp_dir(tmp_path: Path) -> Iterator[Path]:
     kill_leftovers(tmp_path / "server-is-up")
 
 
-def kill_leftovers(marker: Path) -> None:
-    """SIGKILL what is left of the killed run: the processes with ``marker`` in their environment.
-
-    Read from Linux's /proc; elsewhere nothing is found.
-    """
+def processes_of_the_killed_run(marker: Path) -> list[int]:
+    """The processes with ``marker`` in their environment, read from Linux's /proc."""
     needle = f"CRASH_MARKER={marker}".encode()
+    found = []
     for environ in Path("/proc").glob("[0-9]*/environ"):
         with contextlib.suppress(OSError):
             if needle in environ.read_bytes().split(b"\0"):
-                os.kill(int(environ.parent.name), signal.SIGKILL)
+                found.append(int(environ.parent.name))
+    return found
+
+
+def kill_leftovers(marker: Path) -> None:
+    """SIGKILL what is left of the killed run (elsewhere than Linux nothing is found)."""
+    for pid in processes_of_the_killed_run(marker):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture
@@ -337,6 +357,8 @@ def test_killed_pytest_leaves_no_server_and_the_next_run_removes_its_folders(
 
     wait_until(lambda: not listens(killed.base_url), f"{killed.base_url} still answers")
     wait_until(lambda: not running(killed.test_pid), "the worker outlived its controller")
+    marker = temp_dir.parent / "server-is-up"
+    wait_until(lambda: not processes_of_the_killed_run(marker), "a worker outlived the run")
     left = folders(temp_dir)
     if kill == signal.SIGKILL:  # SIGTERM may yet get a handler that cleans up
         assert f"p{killed.process.pid}t" in " ".join(left), killed.output()

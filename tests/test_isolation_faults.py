@@ -102,6 +102,25 @@ EMPTY_CHECKS = """
                 assert count == 0, table.name
     """
 EMPTY_TESTS = 12
+RAW_DRIVER_WRITE = """
+    import os
+    import sqlite3
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+
+    async def test_reads_first_so_the_next_count_is_not_the_first(db_session):
+        await db_session.execute(text("SELECT 1"))
+
+
+    def test_writes_through_sqlite3_itself():
+        path = make_url(os.environ["DATABASE_URL"]).database
+        connection = sqlite3.connect(path)
+        with connection:
+            connection.execute("INSERT INTO artists (name) VALUES ('raw')")
+        connection.close()
+    """
 WIDE = {"COLUMNS": "1000"}
 """So that the short summary's ``ERROR <test> - <message>`` lines are not cut."""
 EXPECTED_ERRORS = {
@@ -185,6 +204,22 @@ def test_messages_name_what_was_left_and_where(faulty_project: GeneratedProject)
         "- late-writer: write_later() defined at "
         f"{FOLDER}/test_fault_leftover_task.py:8, waiting at {FOLDER}/test_fault_leftover_task.py:9"
     ) in run.output
+
+
+def test_a_write_that_bypasses_sqlalchemy_is_counted_too(faulty_project: GeneratedProject) -> None:
+    """The count is skipped only when nothing could write: a raw driver connection could."""
+    faulty_project.write(f"{FOLDER}/test_fault_raw_driver.py", dedent(RAW_DRIVER_WRITE))
+
+    run = faulty_project.pytest(
+        "-p", "no:randomly",
+        f"{FOLDER}/test_fault_raw_driver.py", f"{FOLDER}/test_empty_database.py",
+    )  # fmt: skip
+
+    run.assert_outcomes(passed=2 + EMPTY_TESTS, error=1, failed=0)
+    assert "Test pollution: this test left rows in the database that nothing removed:\n" in (
+        run.output
+    )
+    assert "- table 'artists': 1 row(s)\nThey were deleted" in run.output
 
 
 # -- helpers -----------------------------------------------------------------

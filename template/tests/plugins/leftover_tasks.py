@@ -11,9 +11,11 @@ still pending, once they are cancelled.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import os
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -27,6 +29,12 @@ LEFTOVER_TASKS_MESSAGE = (
     "in the test or in a fixture's teardown. See docs/testing.md#isolation-checks"
 )
 TASK_LINE = "- {name}: {coroutine}() defined at {defined}, {state}"
+UNRETRIEVED_MESSAGE = (
+    "A task this test started failed and nothing awaited it, so its exception would only be "
+    "logged later as 'Task exception was never retrieved':\n{tasks}\nAwait the task (or read "
+    "task.exception()) before the test ends. See docs/testing.md#isolation-checks"
+)
+UNRETRIEVED_LINE = "- {name}: {coroutine}() raised {error!r}"
 
 
 def describe(task: asyncio.Task[object]) -> str:
@@ -67,9 +75,35 @@ def _no_leftover_tasks(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     loop: asyncio.AbstractEventLoop = request.getfixturevalue("session_loop")
     before = asyncio.all_tasks(loop)
-    yield
+    with unretrieved_failures(loop) as failures:
+        yield
     leftovers = [task for task in asyncio.all_tasks(loop) - before if not task.done()]
     if leftovers:
         lines = "\n".join(sorted(describe(task) for task in leftovers))
         loop.run_until_complete(cancel_all(leftovers))
         pytest.fail(LEFTOVER_TASKS_MESSAGE.format(count=len(leftovers), tasks=lines), pytrace=False)
+    if failures:
+        pytest.fail(UNRETRIEVED_MESSAGE.format(tasks="\n".join(failures)), pytrace=False)
+
+
+@contextlib.contextmanager
+def unretrieved_failures(loop: asyncio.AbstractEventLoop) -> Iterator[list[str]]:
+    """Collect "Task exception was never retrieved" reports of the loop while open."""
+    failures: list[str] = []
+    previous = loop.get_exception_handler()
+
+    def handler(this_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        task, error = context.get("future"), context.get("exception")
+        if isinstance(task, asyncio.Task) and error is not None:
+            name = getattr(task.get_coro(), "__qualname__", "?")
+            failures.append(UNRETRIEVED_LINE.format(name=task.get_name(), coroutine=name, error=error))
+        elif previous is not None:
+            previous(this_loop, context)
+        else:
+            this_loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+    try:
+        yield failures
+    finally:
+        loop.set_exception_handler(previous)

@@ -81,7 +81,16 @@ def pid_is_running(pid: int) -> bool:
         return False
     except PermissionError:  # another user's process
         return True
-    return True
+    return not is_zombie(pid)
+
+
+def is_zombie(pid: int, proc: Path = Path("/proc")) -> bool:
+    """A process that has exited but was not yet reaped by its (new) parent: dead all the same."""
+    try:
+        stat = (proc / str(pid) / "stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[:1] == ["Z"]
 
 
 def process_started_at(pid: int, proc: Path = Path("/proc")) -> float | None:

@@ -10,8 +10,9 @@ tables and the counts, and the rows are deleted: the next test starts clean.
 
 Counting is skipped when nothing can have written since the last count: no
 connection was checked out of any pool (``get_session()``, another engine, a
-thread), the worker's connection committed nothing, and no process was
-started. E2E tests, whose servers and subprocesses write, are always counted.
+thread), the worker's connection committed nothing, and no process, raw
+driver connection or socket connection was opened (Python audit events).
+E2E tests, whose servers and subprocesses write, are always counted.
 """
 
 from __future__ import annotations
@@ -33,8 +34,18 @@ from .tiers import tier_of
 
 CHECKED_TIERS = ("integration", "e2e")
 ALWAYS_COUNTED_TIERS = ("e2e",)
-PROCESS_EVENTS = ("subprocess.Popen", "os.system", "os.posix_spawn", "os.exec", "os.fork")
-"""Audit events of a new process, which may write to the test database."""
+WRITER_EVENTS = frozenset(
+    {
+        "subprocess.Popen",
+        "os.system",
+        "os.posix_spawn",
+        "os.exec",
+        "os.fork",
+        "sqlite3.connect",
+        "socket.connect",
+    }
+)
+"""Audit events of a process, a raw driver connection or a server request: each may write."""
 LEFTOVER_ROWS_MESSAGE = (
     "Test pollution: this test left rows in the database that nothing removed:\n"
     "{tables}\nThey were deleted, so later tests start clean. Fix: use db_session, whose "
@@ -78,7 +89,7 @@ class WriteWatch:
         self.dirty = True
 
     def _on_audit(self, name: str, _args: tuple[Any, ...]) -> None:
-        if name in PROCESS_EVENTS:
+        if name in WRITER_EVENTS:
             self.dirty = True
 
 

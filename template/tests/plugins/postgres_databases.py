@@ -31,7 +31,7 @@ PREFIX_LENGTH = 20
 
 
 def run_name(prefix: str) -> str:
-    """A name prefix unique to this run, e.g. ``music_library_test_p4242t1764480000h3fa2c1``."""
+    """A name prefix unique to this run, e.g. ``myapp_test_p4242t1764480000h3fa2c1``."""
     return f"{prefix[:PREFIX_LENGTH]}_test_{this_process().tag}"
 
 

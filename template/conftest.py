@@ -1,4 +1,4 @@
-"""Loads the test suite test-pyramid added to {{ project_name | replace('"', "'") }} (``tests/plugins/suite.py``).
+"""Loads the test suite that test-pyramid added to this project (``tests/plugins/suite.py``).
 
 A ``conftest.py`` at the project's root is read before any test folder's, in
 whatever form your pytest configuration is, so the suite's fixtures, markers
