@@ -28,7 +28,12 @@ GUARD_MESSAGES = {
     "tracker": ["POLLUTION_MESSAGE", "POLLUTED_TABLE_LINE", "UNDELETABLE_MESSAGE"],
     "pollution": ["LEFTOVER_ROWS_MESSAGE", "LEFTOVER_TABLE_LINE"],
     "transaction_guard": ["ENDED_MESSAGE"],
-    "leftover_tasks": ["LEFTOVER_TASKS_MESSAGE", "TASK_LINE"],
+    "leftover_tasks": [
+        "LEFTOVER_TASKS_MESSAGE",
+        "TASK_LINE",
+        "UNRETRIEVED_MESSAGE",
+        "UNRETRIEVED_LINE",
+    ],
     "queries": ["TOO_MANY_QUERIES_MESSAGE", "MISUSE_MESSAGE"],
     "hangs": ["HANG_MESSAGE"],
     "budgets": ["OVER_BUDGET_MESSAGE", "STRICT_PREFIX"],

@@ -151,10 +151,14 @@ def test_route_that_commits_leaves_nothing_for_the_next_test(
     )
 
 
-def test_route_test_without_the_override_leaks_and_the_same_check_catches_it(
+def test_route_test_without_the_override_leaks_and_the_pollution_check_names_it(
     scratch_project: GeneratedProject,
 ) -> None:
-    """The control: without db_session and the override, the route's commit is real."""
+    """The control: without db_session and the override, the route's commit is real.
+
+    The pollution check fails the route test itself and deletes its rows, so the
+    next test still finds empty tables.
+    """
     scratch_project.write("tests/integration/api/test_commit_then_check.py", COMMIT_THEN_CHECK)
     scratch_project.write("tests/integration/api/conftest.py", LEAKY_CLIENT)
 
@@ -162,9 +166,9 @@ def test_route_test_without_the_override_leaks_and_the_same_check_catches_it(
         "tests/integration/api/test_commit_then_check.py", "-p", "no:randomly"
     )
 
-    run.assert_outcomes(passed=1, failed=1)
-    assert "test_b_tables_are_empty" in run.output
-    assert "'playlists': 1" in run.output
+    run.assert_outcomes(passed=2, error=1)
+    assert "ERROR at teardown of test_a_route_commits" in run.output
+    assert "- table 'playlists': 1 row(s)" in run.output
 
 
 def test_live_server_stops_with_no_process_or_port_left(

@@ -102,6 +102,24 @@ EMPTY_CHECKS = """
                 assert count == 0, table.name
     """
 EMPTY_TESTS = 12
+UNOBSERVED_FAILURE = """
+    import asyncio
+
+
+    async def fail_soon():
+        raise RuntimeError("lost")
+
+
+    async def test_starts_a_task_that_fails_unobserved():
+        asyncio.create_task(fail_soon(), name="doomed")
+        await asyncio.sleep(0.01)
+
+
+    async def test_starts_a_task_that_fails_and_reads_its_exception():
+        task = asyncio.create_task(fail_soon())
+        await asyncio.sleep(0.01)
+        assert isinstance(task.exception(), RuntimeError)
+    """
 RAW_DRIVER_WRITE = """
     import os
     import sqlite3
@@ -220,6 +238,22 @@ def test_a_write_that_bypasses_sqlalchemy_is_counted_too(faulty_project: Generat
         run.output
     )
     assert "- table 'artists': 1 row(s)\nThey were deleted" in run.output
+
+
+def test_a_task_that_fails_unobserved_fails_its_test_not_the_log(
+    faulty_project: GeneratedProject,
+) -> None:
+    faulty_project.write(f"{FOLDER}/test_fault_unobserved_task.py", dedent(UNOBSERVED_FAILURE))
+
+    run = faulty_project.pytest("-p", "no:randomly", f"{FOLDER}/test_fault_unobserved_task.py")
+
+    run.assert_outcomes(passed=2, error=1, failed=0)
+    assert (
+        "A task this test started failed and nothing awaited it, so its exception would only be "
+        "logged later as 'Task exception was never retrieved':\n"
+        "- doomed: fail_soon() raised RuntimeError('lost')\n"
+    ) in run.output
+    assert "ERROR tests/integration/repositories/test_fault_unobserved_task.py::" in run.output
 
 
 # -- helpers -----------------------------------------------------------------

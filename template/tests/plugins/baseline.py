@@ -128,6 +128,16 @@ def baseline_of(config: pytest.Config) -> Baseline:
     return config.stash[baseline_key]
 
 
+def fail_unless_baselined(item: pytest.Item, guard: str, message: str) -> None:
+    """Fail the test with a guard's ``message``, or report it if the baseline excuses it."""
+    __tracebackhide__ = True
+    baseline = baseline_of(item.config)
+    if baseline.excuses(item, guard):
+        baseline.report(item, guard, message)
+    else:
+        pytest.fail(message, pytrace=False)
+
+
 # -- hooks -------------------------------------------------------------------
 
 

@@ -20,8 +20,11 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from .baseline import fail_unless_baselined
 from .settings import guards_enabled
 
+LEFTOVER_TASKS_GUARD = "leftover-tasks"
+"""The name baseline entries use for this guard."""
 CANCEL_TIMEOUT_SECONDS = 5
 LEFTOVER_TASKS_MESSAGE = (
     "This test left {count} task(s) running after its teardown; they have been cancelled:\n"
@@ -81,9 +84,11 @@ def _no_leftover_tasks(request: pytest.FixtureRequest) -> Iterator[None]:
     if leftovers:
         lines = "\n".join(sorted(describe(task) for task in leftovers))
         loop.run_until_complete(cancel_all(leftovers))
-        pytest.fail(LEFTOVER_TASKS_MESSAGE.format(count=len(leftovers), tasks=lines), pytrace=False)
+        message = LEFTOVER_TASKS_MESSAGE.format(count=len(leftovers), tasks=lines)
+        fail_unless_baselined(request.node, LEFTOVER_TASKS_GUARD, message)
     if failures:
-        pytest.fail(UNRETRIEVED_MESSAGE.format(tasks="\n".join(failures)), pytrace=False)
+        message = UNRETRIEVED_MESSAGE.format(tasks="\n".join(failures))
+        fail_unless_baselined(request.node, LEFTOVER_TASKS_GUARD, message)
 
 
 @contextlib.contextmanager
@@ -95,8 +100,9 @@ def unretrieved_failures(loop: asyncio.AbstractEventLoop) -> Iterator[list[str]]
     def handler(this_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         task, error = context.get("future"), context.get("exception")
         if isinstance(task, asyncio.Task) and error is not None:
-            name = getattr(task.get_coro(), "__qualname__", "?")
-            failures.append(UNRETRIEVED_LINE.format(name=task.get_name(), coroutine=name, error=error))
+            coroutine = getattr(task.get_coro(), "__qualname__", "?")
+            line = UNRETRIEVED_LINE.format(name=task.get_name(), coroutine=coroutine, error=error)
+            failures.append(line)
         elif previous is not None:
             previous(this_loop, context)
         else:

@@ -27,10 +27,14 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.pool import Pool
 
+from .baseline import fail_unless_baselined
 from .clean_state import CleanState
 from .seams import metadata
 from .settings import guards_enabled
 from .tiers import tier_of
+
+POLLUTION_GUARD = "pollution"
+"""The name baseline entries use for this guard."""
 
 CHECKED_TIERS = ("integration", "e2e")
 ALWAYS_COUNTED_TIERS = ("e2e",)
@@ -145,7 +149,8 @@ def _database_tiers_start_and_end_clean(request: pytest.FixtureRequest) -> Itera
         loop.run_until_complete(state.restore(connection))
     watch.dirty = False
     if extra:
-        pytest.fail(LEFTOVER_ROWS_MESSAGE.format(tables=leftover_lines(extra)), pytrace=False)
+        message = LEFTOVER_ROWS_MESSAGE.format(tables=leftover_lines(extra))
+        fail_unless_baselined(request.node, POLLUTION_GUARD, message)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
