@@ -24,6 +24,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -269,6 +270,60 @@ def test_adoption_keeps_the_projects_tests_and_data_and_adds_a_passing_suite(
     assert adoption.database.fingerprint() == fingerprint
     if sample.baselined:
         assert_deleting_the_baseline_re_arms_the_guards(adoption)
+    assert_a_test_on_its_own_loop_is_told_to_share_the_sessions(adoption)
+    assert_the_suites_files_are_lint_clean(adoption)
+
+
+LINT_RULES = "E,W,F,I,B,UP,SIM,RUF,PT,ASYNC,N,C4,PIE,RET"
+"""The rules the reference render's pyproject.toml selects."""
+
+
+def assert_the_suites_files_are_lint_clean(adoption: Adoption) -> None:
+    """What the copy added passes the generated project's own ruff rules and format."""
+    root = adoption.project.root
+    files = [
+        "conftest.py",
+        "tests/plugins",
+        *(str(path.relative_to(root)) for path in root.glob(EXAMPLE_GLOB)),
+    ]
+    settings = [
+        "--line-length=100", "--target-version=py311",
+        f"--config=lint.isort.known-first-party=['{adoption.sample.name}', 'tests']",
+    ]  # fmt: skip
+    check = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", f"--select={LINT_RULES}", *settings, *files],
+        cwd=root, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stdout + check.stderr
+    formatted = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", *settings, *files],
+        cwd=root, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+
+
+FORGOT_THE_LOOP = """\
+import pytest
+from sqlalchemy import text
+
+from tests.plugins.suite import db_session  # noqa: F401
+
+
+@pytest.mark.asyncio
+async def test_on_a_loop_of_its_own(db_session):  # noqa: F811
+    assert await db_session.scalar(text("SELECT 1")) == 1
+"""
+
+
+def assert_a_test_on_its_own_loop_is_told_to_share_the_sessions(adoption: Adoption) -> None:
+    """In the project's own asyncio mode, a new test must say it runs on the session's loop."""
+    adoption.project.write("tests/integration/test_forgot_the_loop.py", FORGOT_THE_LOOP)
+
+    run = adoption.pytest("-p", "no:randomly", "tests/integration/test_forgot_the_loop.py")
+
+    run.assert_outcomes(error=1)
+    assert "uses db_session, which lives on the event loop the whole run shares" in run.output
+    assert 'Fix: mark the test @pytest.mark.asyncio(loop_scope="session")' in run.output
 
 
 def assert_deleting_the_baseline_re_arms_the_guards(adoption: Adoption) -> None:

@@ -7,25 +7,18 @@ render writes.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from tests.project import TEMPLATE_ROOT, GeneratedProject
-
-SUMMARY = TEMPLATE_ROOT / "template/tests/plugins/ci_summary.py"
+from tests.plugin_modules import load_plugin
+from tests.project import GeneratedProject
 
 
 def load_summary() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("ci_summary", SUMMARY)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_plugin("ci_summary")
 
 
 def pyramid_report(**changes: object) -> dict[str, object]:

@@ -11,7 +11,6 @@ the folders are countable. The reaper's decisions are tested in-process first.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import re
 import signal
@@ -22,31 +21,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.plugin_modules import load_plugin
 from tests.postgres import postgres_server_url
-from tests.project import TEMPLATE_ROOT, GeneratedProject, PytestRun, clean_environment
+from tests.project import GeneratedProject, PytestRun, clean_environment
 
-
-def load_plugin(name: str) -> ModuleType:
-    """``template/tests/plugins/<name>.py``, imported as a module of a stand-in package."""
-    plugins = TEMPLATE_ROOT / "template/tests/plugins"
-    if PACKAGE not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            PACKAGE, plugins / "__init__.py", submodule_search_locations=[str(plugins)]
-        )
-        assert spec is not None
-        assert spec.loader is not None
-        package = importlib.util.module_from_spec(spec)
-        sys.modules[PACKAGE] = package
-        spec.loader.exec_module(package)
-    return importlib.import_module(f"{PACKAGE}.{name}")
-
-
-PACKAGE = "template_plugins"
 owners = load_plugin("owners")
 reaper = load_plugin("reaper")
 HOST = owners.host_tag(socket.gethostname())

@@ -6,19 +6,16 @@ driver, so these tests import it straight from the template and run in-process.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.project import TEMPLATE_ROOT
+from tests.plugin_modules import load_plugin
 
-TARGETS_PATH = TEMPLATE_ROOT / "template/tests/plugins/targets.py"
 FAKE_DNS = {
     "db.example": ["10.0.0.5"],
     "db-alias.example": ["10.0.0.5", "10.0.0.9"],
@@ -28,13 +25,7 @@ FAKE_DNS = {
 
 @pytest.fixture(scope="module")
 def targets() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("template_guard_targets", TARGETS_PATH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while defining
-    spec.loader.exec_module(module)
-    return module
+    return load_plugin("targets")
 
 
 @pytest.fixture

@@ -37,6 +37,10 @@ SHORT_REPORT = re.compile(
 )
 
 
+def restore_default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt_when_running(
     project: GeneratedProject, command: list[str], marker: Path
 ) -> subprocess.CompletedProcess[str]:
@@ -52,6 +56,9 @@ def interrupt_when_running(
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        # A shell without job control starts background jobs with SIGINT ignored (CI may),
+        # and an ignored signal stays ignored across exec: give the run Ctrl-C back.
+        preexec_fn=restore_default_sigint,
     )
     try:
         deadline = time.monotonic() + 300

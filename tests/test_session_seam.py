@@ -8,12 +8,10 @@ objects (nothing connects: opening a session does not).
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -21,7 +19,7 @@ from sqlalchemy import Column, Integer, MetaData, Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from tests.project import TEMPLATE_ROOT
+from tests.plugin_modules import load_plugin
 
 FIX = (
     " Fix the answer with `copier update --data {answer}=...` (or edit tests/plugins/seams.py)."
@@ -38,17 +36,7 @@ UOW_SHAPE = (
 )
 
 
-def load_session_seam() -> ModuleType:
-    path = TEMPLATE_ROOT / "template/tests/plugins/session_seam.py"
-    spec = importlib.util.spec_from_file_location("session_seam_under_test", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-seam = load_session_seam()
+seam = load_plugin("session_seam")
 engine = create_async_engine("sqlite+aiosqlite:///:memory:")
 sessions = async_sessionmaker(engine)
 
@@ -163,6 +151,17 @@ class FullUnitOfWork(CommitsOnly):
         await self.session.rollback()
 
 
+class NoCommit:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> NoCommit:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.session.rollback()
+
+
 class TakesNoSession:
     def __init__(self) -> None:
         self.ready = True
@@ -174,6 +173,14 @@ def test_a_unit_of_work_without_async_with_is_refused() -> None:
 
     with pytest.raises(seam.SeamError, match=f"^{expected}$"):
         seam.check_unit_of_work(CommitsOnly, value="app.uow:CommitsOnly")
+
+
+def test_a_unit_of_work_without_commit_is_refused() -> None:
+    problem = "what it returns (NoCommit) has no commit"
+    expected = refusal("unit_of_work_import", "app.uow:NoCommit", problem, UOW_SHAPE)
+
+    with pytest.raises(seam.SeamError, match=f"^{expected}$"):
+        seam.check_unit_of_work(NoCommit, value="app.uow:NoCommit")
 
 
 def test_a_unit_of_work_that_takes_no_session_is_refused() -> None:

@@ -41,6 +41,11 @@ def host_tag(hostname: str) -> str:
     return hashlib.sha256(hostname.encode()).hexdigest()[:6]
 
 
+def worker_name() -> str:
+    """``gw0``, ``gw1``... under pytest-xdist; ``main`` otherwise."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
 def this_process() -> Owner:
     return Owner(os.getpid(), int(time.time()), host_tag(socket.gethostname()))
 

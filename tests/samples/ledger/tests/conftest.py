@@ -2,6 +2,7 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from ledger.db import Base
+from tests.fixtures import test_data_tracker  # noqa: F401
 
 
 @pytest.fixture
@@ -13,9 +14,3 @@ async def db_session(tmp_path):
     async with async_sessionmaker(engine, expire_on_commit=False)() as session:
         yield session
     await engine.dispose()
-
-
-@pytest.fixture
-def test_data_tracker():
-    """Our own: a list of what a test created."""
-    return []
