@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.project import GeneratedProject
+
 INSTALL_HINT = (
     "PostgreSQL is needed for the database=postgresql tests: install it "
     "(apt-get install postgresql) or export TEST_DATABASE_URL=postgresql://user@host:port/postgres"
@@ -98,3 +100,25 @@ def path_without_postgresql() -> str:
         if folder and not any((Path(folder) / name).exists() for name in ("initdb", "pg_ctl"))
     ]
     return os.pathsep.join(kept)
+
+
+LIST_DATABASES = """
+import asyncio, os, sys
+import asyncpg
+async def main():
+    connection = await asyncpg.connect(os.environ["TEST_DATABASE_URL"])
+    query = "SELECT datname FROM pg_database WHERE datname LIKE $1"
+    rows = await connection.fetch(query, sys.argv[1])
+    await connection.close()
+    print(" ".join(sorted(row["datname"] for row in rows)))
+asyncio.run(main())
+"""
+
+
+def databases_like(project: GeneratedProject, server_url: str, pattern: str) -> list[str]:
+    """The server's databases whose names match the LIKE ``pattern``, listed by ``project``."""
+    result = project.run(
+        project.bin("python"), "-c", LIST_DATABASES, pattern,
+        env={"TEST_DATABASE_URL": server_url}, check=True,
+    )  # fmt: skip
+    return result.stdout.split()

@@ -25,7 +25,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,6 @@ import copier
 import pytest
 from sqlalchemy.engine import URL, make_url
 
-from tests.postgres import postgres_server_url
 from tests.project import TEMPLATE_ROOT, GeneratedProject, PytestRun
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -225,17 +223,11 @@ def adopt(sample: Sample, destination: Path, server: URL | None) -> Adoption:
     return Adoption(sample, project, database, before, found.group(1), copy_changes)
 
 
-@pytest.fixture(scope="module")
-def postgresql_server() -> Iterator[URL]:
-    with postgres_server_url() as url:
-        yield make_url(url)
-
-
 @pytest.mark.parametrize("sample", SAMPLE_BACKENDS, ids=lambda sample: sample.name)
 def test_adoption_keeps_the_projects_tests_and_data_and_adds_a_passing_suite(
     sample: Sample, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    server = request.getfixturevalue("postgresql_server") if sample.postgresql else None
+    server = make_url(request.getfixturevalue("server_url")) if sample.postgresql else None
     adoption = adopt(sample, tmp_path, server)
     root = adoption.project.root
     assert adoption.copy_changes == "", "copier copy changed files the project already had"

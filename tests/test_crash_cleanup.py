@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.plugin_modules import load_plugin
-from tests.postgres import postgres_server_url
+from tests.postgres import databases_like
 from tests.project import GeneratedProject, PytestRun, clean_environment
 
 owners = load_plugin("owners")
@@ -384,24 +384,6 @@ def test_a_live_run_s_folder_is_left_alone_and_nothing_is_said(
 
 # -- on PostgreSQL ---------------------------------------------------------------
 
-LIST_DATABASES = """
-import asyncio, os, sys
-import asyncpg
-async def main():
-    connection = await asyncpg.connect(os.environ["TEST_DATABASE_URL"])
-    query = "SELECT datname FROM pg_database WHERE datname LIKE $1"
-    rows = await connection.fetch(query, sys.argv[1])
-    await connection.close()
-    print(" ".join(sorted(row["datname"] for row in rows)))
-asyncio.run(main())
-"""
-
-
-@pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
-    with postgres_server_url() as url:
-        yield url
-
 
 @pytest.fixture(scope="module")
 def postgresql_project(tmp_path_factory: pytest.TempPathFactory) -> GeneratedProject:
@@ -419,11 +401,7 @@ def postgresql_project(tmp_path_factory: pytest.TempPathFactory) -> GeneratedPro
 
 
 def databases_of(project: GeneratedProject, server_url: str, owner_tag: str) -> list[str]:
-    result = project.run(
-        project.bin("python"), "-c", LIST_DATABASES, f"%\\_test\\_{owner_tag}\\_%",
-        env={"TEST_DATABASE_URL": server_url}, check=True,
-    )  # fmt: skip
-    return result.stdout.split()
+    return databases_like(project, server_url, f"%\\_test\\_{owner_tag}\\_%")
 
 
 def test_killed_run_on_postgresql_leaves_databases_the_next_run_drops(

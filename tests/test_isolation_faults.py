@@ -11,12 +11,11 @@ test passes, whatever ran before it; on PostgreSQL too (``tests/postgres.py``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from textwrap import dedent
 
 import pytest
 
-from tests.postgres import postgres_server_url
 from tests.project import GeneratedProject, PytestRun
 
 FOLDER = "tests/integration/repositories"
@@ -163,12 +162,6 @@ def faulty_project(
 ) -> GeneratedProject:
     project = default_project.clone(tmp_path_factory.mktemp("faults") / "project")
     return with_culprits(project)
-
-
-@pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
-    with postgres_server_url() as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

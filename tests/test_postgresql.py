@@ -7,25 +7,11 @@ here from the installed server programs; see ``tests/postgres.py``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
-from tests.postgres import path_without_postgresql, postgres_server_url
+from tests.postgres import databases_like, path_without_postgresql
 from tests.project import QUALITY_CHECKS, GeneratedProject
-
-LIST_TEST_DATABASES = """
-import asyncio, os, sys
-import asyncpg
-async def main():
-    connection = await asyncpg.connect(os.environ["TEST_DATABASE_URL"])
-    query = "SELECT datname FROM pg_database WHERE datname LIKE $1"
-    rows = await connection.fetch(query, sys.argv[1])
-    await connection.close()
-    print(sorted(row["datname"] for row in rows))
-asyncio.run(main())
-"""
-
 
 NO_SERVER = (
     "No PostgreSQL server for the integration and E2E tests: TEST_DATABASE_URL is not set "
@@ -42,18 +28,12 @@ def count_collected(project: GeneratedProject, env: dict[str, str], *folders: st
 
 
 @pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
-    with postgres_server_url() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
 def postgresql_project(tmp_path_factory: pytest.TempPathFactory) -> GeneratedProject:
     destination = tmp_path_factory.mktemp("postgresql") / "music-library"
     return GeneratedProject.create(destination, database="postgresql")
 
 
-def leftover_databases(project: GeneratedProject, server_url: str, output: str) -> str:
+def leftover_databases(project: GeneratedProject, server_url: str, output: str) -> list[str]:
     """Databases still on the server from the run that printed ``output``.
 
     Other runs may share the server at the same time (the template's tests run in
@@ -61,11 +41,7 @@ def leftover_databases(project: GeneratedProject, server_url: str, output: str) 
     """
     run_id = re.search(r"test database: \S*/(music_library_test_p\d+t\d+h[0-9a-f]{6})_", output)
     assert run_id is not None, output
-    result = project.run(
-        project.bin("python"), "-c", LIST_TEST_DATABASES, f"{run_id.group(1)}_%",
-        env={"TEST_DATABASE_URL": server_url}, check=True,
-    )  # fmt: skip
-    return result.stdout.strip()
+    return databases_like(project, server_url, f"{run_id.group(1)}_%")
 
 
 def test_whole_suite_passes_on_postgresql_with_a_database_per_worker(
@@ -78,7 +54,7 @@ def test_whole_suite_passes_on_postgresql_with_a_database_per_worker(
     assert "failed" not in run.outcomes
     assert "error" not in run.outcomes
     assert "test database: postgresql+asyncpg://" in run.output
-    assert leftover_databases(postgresql_project, server_url, run.output) == "[]"
+    assert leftover_databases(postgresql_project, server_url, run.output) == []
 
 
 @pytest.mark.parametrize("seed", [1, 7, 4242])
