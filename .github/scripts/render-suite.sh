@@ -35,5 +35,7 @@ cp -r "tests/samples/$sample" "$dest"
 "${copier[@]}" --data backend=existing --data "package_name=$sample" \
     "${seams[@]/#/--data=}" "$template" "$dest"
 cd "$dest"
-uv run python tests/plugins/add_test_dependencies.py
+# The first bash block of the generated docs' "Adopting" section, verbatim.
+awk '/^## Adopting/ {section = 1} section && /^```bash$/ {block = 1; next}
+     block && /^```$/ {exit} block {print}' docs/testing.md | bash -e
 uv run pytest -m ""
