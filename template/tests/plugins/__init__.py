@@ -27,5 +27,5 @@ What every test gets:
   (``ci_summary`` turns the report into the CI job's summary).
 - ``interrupts``: one Ctrl-C, even delivered twice by ``uv run``, gives the short report.
 - ``tracker``, ``queries``: helpers behind ``test_data_tracker`` and ``assert_max_queries``.
-- ``session_seam``: opens the application's sessions whatever their shape.
+- ``session_seam`` (adopted projects): opens the application's sessions whatever their shape.
 """
