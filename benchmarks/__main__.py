@@ -11,7 +11,7 @@ from pathlib import Path
 
 from copier.errors import DirtyLocalWarning
 
-from tests.project import TEMPLATE_ROOT
+from harness.project import TEMPLATE_ROOT
 
 from .benchmark import run_benchmark
 from .durations import BenchmarkRunError

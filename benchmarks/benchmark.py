@@ -8,16 +8,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.project import GeneratedProject
+from harness.project import GeneratedProject
 
-from .experiments import (
-    measure_isolation,
-    measure_render,
-    measure_scaling_and_parallel,
-    measure_suite_and_guards,
-)
+from .experiments import measure_render, measure_scaling_and_parallel, measure_suite_and_guards
+from .isolation import measure_isolation
 from .machine import describe_machine, load_average
 from .results import Results
+from .schema_build import measure_schema_builds
 from .settings import Sizes
 
 
@@ -32,12 +29,20 @@ def run_benchmark(sizes: Sizes, workdir: Path, project: GeneratedProject | None 
     machine = describe_machine(project)
     _progress("timing the render")
     render_seconds = measure_render(sizes)
-    _progress(f"isolation strategies, {sizes.tests_per_strategy} tests each")
+    _progress(
+        f"isolation strategies and peers, {sizes.tests_per_strategy} tests each, "
+        f"{sizes.isolation_rounds} round(s)"
+    )
     strategies = measure_isolation(project, workdir, sizes)
     _progress(f"scaling ({sizes.small_suite} and {sizes.large_suite} tests) and -n 2")
     scaling, parallel = measure_scaling_and_parallel(project, workdir, sizes)
     _progress(f"default suite, {sizes.suite_rounds} round(s), guards on and off")
     suite, guards = measure_suite_and_guards(project, workdir, sizes, render_seconds)
+    _progress(
+        f"schema build, migrations vs create_all: {sizes.schema_rounds} one-off round(s), "
+        f"{sizes.schema_tests} tests x {sizes.schema_test_rounds} round(s)"
+    )
+    schema_builds = measure_schema_builds(project, workdir, sizes)
     return Results(
         size=sizes.name,
         started=started_at,
@@ -48,6 +53,7 @@ def run_benchmark(sizes: Sizes, workdir: Path, project: GeneratedProject | None 
         parallel=parallel,
         suite=suite,
         guards=guards,
+        schema_builds=schema_builds,
     )
 
 

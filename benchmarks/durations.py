@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.project import GeneratedProject
+from harness.project import GeneratedProject
 
 PLUGIN_MODULE = "benchmark_durations"
 
@@ -23,6 +23,7 @@ PLUGIN = '''\
 """Written by the template's benchmark: records each test's phase durations as JSON."""
 
 import json
+import time
 
 import pytest
 
@@ -42,6 +43,15 @@ class Recorder:
         self.path = path
         self.rows: list[dict[str, object]] = []
 
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> object:
+        started = time.process_time()
+        yield
+        self.rows.append(
+            {"test": item.nodeid, "phase": "cpu", "outcome": "passed",
+             "seconds": time.process_time() - started}
+        )
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.rows.append(
             {"test": report.nodeid, "phase": report.when, "outcome": report.outcome,
@@ -59,14 +69,14 @@ class BenchmarkRunError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class TestDuration:
+class MeasuredTest:
     """One test's setup + call + teardown time, in seconds."""
-
-    __test__ = False
 
     node_id: str
     seconds: float
     passed: bool = True
+    cpu_seconds: float = 0.0
+    """The process's CPU time over the test (its threads included; -n 0 runs only)."""
 
     @property
     def name(self) -> str:
@@ -79,30 +89,36 @@ def install_plugin(project: GeneratedProject) -> list[str]:
     return ["-p", PLUGIN_MODULE]
 
 
-def read_durations(path: Path) -> list[TestDuration]:
+def read_durations(path: Path) -> list[MeasuredTest]:
     """Sum each test's phases; a test failed if any of its phases did."""
     totals: dict[str, float] = defaultdict(float)
+    cpu: dict[str, float] = {}
     failed = set()
     for row in json.loads(path.read_text()):
+        if row["phase"] == "cpu":
+            cpu[row["test"]] = row["seconds"]
+            continue
         totals[row["test"]] += row["seconds"]
         if row["outcome"] == "failed":
             failed.add(row["test"])
     return [
-        TestDuration(node_id, seconds, node_id not in failed) for node_id, seconds in totals.items()
+        MeasuredTest(node_id, seconds, node_id not in failed, cpu.get(node_id, 0.0))
+        for node_id, seconds in totals.items()
     ]
 
 
-def median_ms(durations: Iterable[TestDuration]) -> float:
-    values = [duration.seconds * 1000 for duration in durations]
+def median_ms(durations: Iterable[MeasuredTest], *, cpu: bool = False) -> float:
+    """Median wall time of the tests in milliseconds (``cpu``: their CPU time instead)."""
+    values = [(duration.cpu_seconds if cpu else duration.seconds) * 1000 for duration in durations]
     if not values:
         raise BenchmarkRunError("no test durations were recorded")
     return statistics.median(values)
 
 
 def group_by(
-    durations: Iterable[TestDuration], key: Callable[[TestDuration], str]
-) -> dict[str, list[TestDuration]]:
-    groups: dict[str, list[TestDuration]] = defaultdict(list)
+    durations: Iterable[MeasuredTest], key: Callable[[MeasuredTest], str]
+) -> dict[str, list[MeasuredTest]]:
+    groups: dict[str, list[MeasuredTest]] = defaultdict(list)
     for duration in durations:
         groups[key(duration)].append(duration)
     return dict(groups)

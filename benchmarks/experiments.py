@@ -13,21 +13,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.project import GeneratedProject, render
+from harness.project import GeneratedProject, render
 
-from .durations import TestDuration, group_by, median_ms
-from .generated_tests import (
-    BENCHMARK_FOLDER,
-    STRATEGIES,
-    strategy_of,
-    write_integration_tests,
-    write_isolation_tests,
-)
+from .durations import MeasuredTest, group_by, median_ms
+from .generated_tests import BENCHMARK_FOLDER, write_integration_tests
 from .runner import clone, pytest_help, timed_pytest
 from .settings import Sizes
 
 GUARD_SWITCH = "pyramid_guards"
-KEEP_ORDER = "--randomly-dont-reorganize"
 
 
 @dataclass(frozen=True)
@@ -35,6 +28,7 @@ class StrategyCost:
     strategy: str
     tests: int
     median_ms: float
+    median_cpu_ms: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -79,15 +73,6 @@ class Guards:
         return sum(self.on_total_ms_by_tier.values()) / sum(self.off_total_ms_by_tier.values()) - 1
 
 
-def measure_isolation(project: GeneratedProject, workdir: Path, sizes: Sizes) -> list[StrategyCost]:
-    """Per-test median of every strategy, all interleaved in one pytest run."""
-    copy = clone(project, workdir, "isolation")
-    write_isolation_tests(copy, sizes.tests_per_strategy)
-    run = timed_pytest(copy, "-n", "0", KEEP_ORDER, BENCHMARK_FOLDER)
-    groups = group_by(run.durations, lambda duration: strategy_of(duration.name))
-    return [StrategyCost(key, len(groups[key]), median_ms(groups[key])) for key in STRATEGIES]
-
-
 def measure_scaling_and_parallel(
     project: GeneratedProject, workdir: Path, sizes: Sizes
 ) -> tuple[Scaling, Parallel]:
@@ -97,7 +82,7 @@ def measure_scaling_and_parallel(
     large = clone(project, workdir, f"scale-{sizes.large_suite}")
     write_integration_tests(large, sizes.large_suite)
 
-    small_durations: list[TestDuration] = []
+    small_durations: list[MeasuredTest] = []
     small_durations += timed_pytest(small, "-n", "0", BENCHMARK_FOLDER).durations
     serial_first = timed_pytest(large, "-n", "0", BENCHMARK_FOLDER)
     small_durations += timed_pytest(small, "-n", "0", BENCHMARK_FOLDER).durations
@@ -139,8 +124,8 @@ def measure_suite_and_guards(
     """
     copy = clone(project, workdir, "default-suite")
     available = GUARD_SWITCH in pytest_help(copy)
-    on: list[TestDuration] = []
-    off: list[TestDuration] = []
+    on: list[MeasuredTest] = []
+    off: list[MeasuredTest] = []
     walls: list[float] = []
     for round_number in range(sizes.suite_rounds):
         arguments = (f"--randomly-seed={round_number + 1}", *sizes.suite_arguments)
@@ -183,7 +168,7 @@ def measure_suite_and_guards(
     return suite, guards
 
 
-def _paired_totals_by_tier(durations: list[TestDuration]) -> dict[str, float]:
+def _paired_totals_by_tier(durations: list[MeasuredTest]) -> dict[str, float]:
     """Each test's median over the rounds, summed per tier: robust to a noisy round."""
     totals: dict[str, float] = {}
     for rounds in group_by(durations, lambda duration: duration.node_id).values():
@@ -192,11 +177,11 @@ def _paired_totals_by_tier(durations: list[TestDuration]) -> dict[str, float]:
     return totals
 
 
-def _tier(duration: TestDuration) -> str:
+def _tier(duration: MeasuredTest) -> str:
     """``tests/e2e/test_x.py::test_y`` -> ``e2e``."""
     parts = duration.node_id.split("/")
     return parts[1] if len(parts) > 2 else "other"
 
 
-def _mean_ms(durations: list[TestDuration]) -> float:
+def _mean_ms(durations: list[MeasuredTest]) -> float:
     return statistics.fmean(duration.seconds * 1000 for duration in durations)

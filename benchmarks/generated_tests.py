@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from string import Template
 
-from tests.project import GeneratedProject
+from harness.project import GeneratedProject
 
 BENCHMARK_FOLDER = "tests/integration/benchmark"
 

@@ -8,7 +8,7 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.project import GeneratedProject
+from harness.project import GeneratedProject
 
 PACKAGES = ("sqlalchemy", "aiosqlite", "pytest", "pytest-asyncio", "pytest-xdist")
 

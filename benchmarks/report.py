@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .isolation import THREAD_PREFIX
+from .method_report import machine_section as _machine
+from .method_report import method_section as _method
+from .peer_report import peers_section
 from .results import Results
+from .schema_report import schema_section
+from .tables import markdown_table as _table
 from .targets import Verdict, evaluate
 
 COMMAND = "uv run python -m benchmarks"
@@ -20,14 +26,29 @@ STRATEGY_LABELS = {
     "delete_all": "Shared database, delete all rows after each test + the work",
     "guide_db_session": "`db_session` + the guide's example test",
     "guide_fresh_file": "Fresh database file + schema per test + the guide's example test",
+    "django_floor": "pytest-django: test without the database (floor)",
+    "django_db_idle": "pytest-django: `django_db`, no work (fixture overhead)",
+    "django_guide": "pytest-django: `django_db` + the guide's example test",
+    "django_work": "pytest-django: `django_db` + the work",
+    "sqla_floor": "pytest-sqla: async test, no database (floor)",
+    "sqla_session_idle": "pytest-sqla: `sqla_async_session`, no work (fixture overhead)",
+    "sqla_guide": "pytest-sqla: `sqla_async_session` + the guide's example test",
+    "sqla_work": "pytest-sqla: `sqla_async_session` + the work",
 }
+THREAD_LABEL = " (aiosqlite's thread: `pyramid_sqlite_inline = false`)"
+
+
+def label(strategy: str) -> str:
+    if strategy.startswith(THREAD_PREFIX):
+        return STRATEGY_LABELS[strategy.removeprefix(THREAD_PREFIX)] + THREAD_LABEL
+    return STRATEGY_LABELS[strategy]
 
 
 def console_table(results: Results) -> str:
     """The figures and targets as aligned plain text."""
     rows = [("Per-test cost (median)", "ms", "")]
     rows += [
-        (STRATEGY_LABELS[cost.strategy].replace("`", ""), f"{cost.median_ms:.2f}", "")
+        (label(cost.strategy).replace("`", ""), f"{cost.median_ms:.2f}", "")
         for cost in results.strategies
     ]
     suite = results.suite
@@ -36,9 +57,12 @@ def console_table(results: Results) -> str:
         ("Render the template (copier)", f"{suite.render_seconds:.2f} s", ""),
         (f"Default suite, {suite.tests} tests", f"{suite.run_seconds:.2f} s", ""),
         ("Its collection (--collect-only)", f"{suite.collect_seconds:.2f} s", ""),
-        ("Targets", "measured", "status"),
+        ("Targets", "measured", "status (before: aiosqlite's thread)"),
     ]
-    rows += [(verdict.target, verdict.measured, verdict.status) for verdict in evaluate(results)]
+    rows += [
+        (verdict.target, verdict.measured, f"{verdict.status} (before: {verdict.before})")
+        for verdict in evaluate(results)
+    ]
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     return "\n".join(
         f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]}".rstrip() for row in rows
@@ -59,16 +83,11 @@ def markdown(results: Results) -> str:
         _scaling(results),
         _suite(results),
         _guards(results),
+        schema_section(results),
         _method(results),
         _machine(results),
     ]
     return "\n\n".join(sections) + "\n"
-
-
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def _header(results: Results) -> str:
@@ -89,8 +108,15 @@ def _header(results: Results) -> str:
 
 
 def _targets(verdicts: list[Verdict]) -> str:
-    rows = [(v.target, v.goal, v.measured, f"**{v.status}**") for v in verdicts]
-    return "## Targets\n\n" + _table(("Target", "Goal", "Measured", "Status"), rows)
+    rows = [(v.target, v.goal, v.measured, f"**{v.status}**", v.before) for v in verdicts]
+    header = ("Target", "Goal", "Measured", "Status", "Before: on aiosqlite's thread")
+    return (
+        "## Targets\n\n"
+        + _table(header, rows)
+        + '\n\n"Before" is the same ratio, measured in the same run, with the test '
+        "connection's SQLite calls on aiosqlite's thread (`-o pyramid_sqlite_inline=false`), "
+        "as every run was before the fast path; the peers are the same in both columns."
+    )
 
 
 def _isolation(results: Results) -> str:
@@ -98,13 +124,14 @@ def _isolation(results: Results) -> str:
     session = results.cost_ms("db_session")
     rows = [
         (
-            STRATEGY_LABELS[cost.strategy],
+            label(cost.strategy),
             str(cost.tests),
             f"{cost.median_ms:.2f}",
             f"{cost.median_ms - floor:+.2f}",
             f"{cost.median_ms / session:.2f}x",
         )
         for cost in results.strategies
+        if cost.strategy in STRATEGY_LABELS and not cost.strategy.startswith(("django", "sqla"))
     ]
     overhead = results.cost_ms("db_session_idle") - floor
     asyncio_part = results.cost_ms("async_fixture") - floor
@@ -114,13 +141,15 @@ def _isolation(results: Results) -> str:
     return (
         "## Per-test cost of isolation strategies\n\n"
         "Every strategy does the same work: save a track with an artist and a playlist, "
-        "commit, read the playlist back with its tracks. Setup + call + teardown, median.\n\n"
+        "commit, read the playlist back with its tracks. Setup + call + teardown, median. "
+        "The fresh-file and in-memory rows are context, not targets: nobody picks them "
+        "for speed.\n\n"
         + _table(("Strategy", "Tests", "Median ms", "Over floor", "÷ db_session"), rows)
         + "\n\n**What it means for you.** `db_session` costs about "
         f"{overhead:.2f} ms per test over a test that touches no database; of that, "
         f"{asyncio_part:.2f} ms is pytest-asyncio running one async fixture and "
-        f"{transaction_part:.2f} ms is BEGIN + ROLLBACK through aiosqlite (each SQL statement "
-        "is a round trip to aiosqlite's thread). The rest is the session and the guard "
+        f"{transaction_part:.2f} ms is BEGIN + ROLLBACK on the worker's connection. "
+        "The rest is the session and the guard "
         "(parts under about 0.1 ms are within the run's noise). Rebuilding the schema per "
         "test (fresh file or "
         f"in-memory) costs {results.cost_ms('fresh_file') / session:.1f}x and "
@@ -129,10 +158,7 @@ def _isolation(results: Results) -> str:
         f"{results.cost_ms('delete_all') / session:.1f}x and does not protect against rows "
         "committed by a crashed test. Counting isolation alone (a strategy's cost minus the "
         f"work, {work:.2f} ms, and the floor), a fresh file costs {fresh_isolation:.2f} ms "
-        f"per test against `db_session`'s {overhead:.2f} ms. For the testing guide's own "
-        "example test (save a track, get it by id: less work), a fresh file costs "
-        f"{results.cost_ms('guide_fresh_file') / results.cost_ms('guide_db_session'):.1f}x "
-        "as much as `db_session`."
+        f"per test against `db_session`'s {overhead:.2f} ms." + peers_section(results)
     )
 
 
@@ -207,7 +233,12 @@ def _suite(results: Results) -> str:
         + _table(("Measure", "Wall time"), rows)
         + f"\n\n**What it means for you.** Start-up and collection are {share:.0%} of the "
         f"default run. Of the time in tests, `tests/{slowest}/` takes the most: that is "
-        "where to look first when the suite feels slow."
+        "where to look first when the suite feels slow. Collection is mostly imports "
+        "(pytest and its plugins, SQLAlchemy, FastAPI for the route tests). In `tests/e2e/`, "
+        "each CLI call is a process of its own, forked from one that imported the CLI "
+        "once (`tests/e2e/cli_forks.py`): starting the installed command costs about "
+        "0.3 s a call, most of it imports, and one test still pays it to cover the console "
+        "script; the API test's time is mostly starting uvicorn."
     )
 
 
@@ -251,41 +282,4 @@ def _guards(results: Results) -> str:
         "production guard, the hang guard and the budgets) change the suite's per-test cost "
         f"by {guards.added:+.1%}"
         + (": within this run's noise, so nothing measurable." if guards.added < 0.02 else ".")
-    )
-
-
-def _method(results: Results) -> str:
-    return (
-        "## Method\n\n"
-        "- The template is rendered with its default answers and installed with `uv sync`; "
-        "each measurement runs the project's own `pytest` in a copy of it that shares the "
-        "virtual environment.\n"
-        "- Per-test cost is the sum of pytest's own setup, call and teardown durations "
-        "(recorded from its reports by a small plugin), as a median over many tests.\n"
-        "- Isolation strategies are interleaved in one module and one run "
-        "(`--randomly-dont-reorganize`), so a change in machine load affects all alike.\n"
-        "- Scaling runs the small suite before and after the large one and pools both.\n"
-        "- Wall-time comparisons (`-n 2` vs `-n 0`, collection) alternate and keep the "
-        "fastest round; suite time is the median round.\n"
-        "- The default-suite guard comparison alternates guards on / off with the same seed."
-    )
-
-
-def _machine(results: Results) -> str:
-    machine = results.machine
-    versions = ", ".join(f"{name} {version}" for name, version in machine.versions.items())
-    rows = [
-        ("CPU", f"{machine.cpu} ({machine.logical_cpus} logical, {machine.usable_cpus} usable)"),
-        ("Memory", f"{machine.memory_gib:.1f} GiB"),
-        ("System", machine.system),
-        ("Software", versions),
-        ("Load average before", " / ".join(f"{load:.2f}" for load in machine.load_before)),
-        ("Load average after", " / ".join(f"{load:.2f}" for load in machine.load_after)),
-    ]
-    return (
-        "## Machine\n\n"
-        + _table(("", ""), rows)
-        + "\n\nA load average above the number of CPUs means other processes competed for "
-        "them during the run; ratios hold up better than absolute times, but the `-n 2` "
-        "speed-up suffers most."
     )

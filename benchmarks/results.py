@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .experiments import Guards, Parallel, Scaling, StrategyCost, Suite
 from .machine import Machine
+from .schema_build import SchemaBuild
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Results:
     parallel: Parallel
     suite: Suite
     guards: Guards
+    schema_builds: list[SchemaBuild]
 
     def cost_ms(self, strategy: str) -> float:
         """Median per-test milliseconds of one isolation strategy."""
@@ -28,6 +30,16 @@ class Results:
             if cost.strategy == strategy:
                 return cost.median_ms
         raise KeyError(f"strategy {strategy!r} was not measured")
+
+    def cpu_ms(self, strategy: str) -> float:
+        """Median per-test CPU milliseconds of one strategy (0 if not recorded)."""
+        for cost in self.strategies:
+            if cost.strategy == strategy:
+                return cost.median_cpu_ms
+        raise KeyError(f"strategy {strategy!r} was not measured")
+
+    def has_strategy(self, strategy: str) -> bool:
+        return any(cost.strategy == strategy for cost in self.strategies)
 
     def write_json(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,9 +6,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.project import GeneratedProject
+from harness.project import GeneratedProject
 
-from .durations import BenchmarkRunError, TestDuration, install_plugin, read_durations
+from .durations import BenchmarkRunError, MeasuredTest, install_plugin, read_durations
 
 OUTPUT_TAIL = 3000
 
@@ -19,7 +19,7 @@ class TimedRun:
 
     wall_seconds: float
     output: str
-    durations: list[TestDuration] = field(default_factory=list)
+    durations: list[MeasuredTest] = field(default_factory=list)
 
 
 def timed_pytest(

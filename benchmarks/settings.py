@@ -11,31 +11,44 @@ class Sizes:
 
     name: str
     tests_per_strategy: int
+    isolation_rounds: int
     small_suite: int
     large_suite: int
     parallel_rounds: int
     suite_rounds: int
     render_rounds: int
+    schema_rounds: int
+    """Rounds of the one-off runs: no database, migrations, create_all."""
+    schema_tests: int
+    schema_test_rounds: int
     suite_arguments: tuple[str, ...] = ()
 
 
 FULL = Sizes(
     name="full",
     tests_per_strategy=200,
+    isolation_rounds=10,
     small_suite=300,
     large_suite=3000,
     parallel_rounds=2,
     suite_rounds=5,
     render_rounds=3,
+    schema_rounds=15,
+    schema_tests=200,
+    schema_test_rounds=10,
 )
 
 QUICK = Sizes(
     name="quick",
     tests_per_strategy=3,
+    isolation_rounds=1,
     small_suite=6,
     large_suite=20,
     parallel_rounds=1,
     suite_rounds=1,
     render_rounds=1,
+    schema_rounds=1,
+    schema_tests=3,
+    schema_test_rounds=1,
     suite_arguments=("--ignore=tests/e2e",),  # the slowest tier; quick only checks it all works
 )

@@ -37,6 +37,8 @@ class Rename:
     kind: str
     old: str
     new: str
+    imported_from: str | None = None
+    """Only in files that name this module: a common name of the user's own stays."""
 
     def pattern(self) -> re.Pattern[str]:
         """Whole names only: ``db_session`` never matches ``my_db_session``."""
@@ -45,6 +47,8 @@ class Rename:
         return re.compile(rf"(?<![\w.]){re.escape(self.old)}(?![\w])")
 
     def apply(self, text: str) -> tuple[str, int]:
+        if self.imported_from and not re.search(rf"\b{re.escape(self.imported_from)}\b", text):
+            return text, 0
         return self.pattern().subn(self.new, text)
 
 
@@ -73,9 +77,11 @@ def load_renames(path: Path) -> list[Rename]:
                 raise MigrationError(
                     f"{where}: {key} = {entry.get(key)!r} is not a valid {kind} name"
                 )
-        renames.append(
-            Rename(parse_version(str(entry.get("version", ""))), kind, entry["old"], entry["new"])
-        )
+        imported_from = entry.get("imported_from")
+        if imported_from is not None and not DOTTED.match(str(imported_from)):
+            raise MigrationError(f"{where}: imported_from = {imported_from!r} is not a module name")
+        version = parse_version(str(entry.get("version", "")))
+        renames.append(Rename(version, kind, entry["old"], entry["new"], imported_from))
     return sorted(renames, key=lambda rename: rename.version)
 
 

@@ -1,4 +1,9 @@
-"""Fixtures that render the template once per test session and reuse the result."""
+"""Fixtures that render the template once per test session and reuse the result.
+
+The renders (and the default render's suite run) are made once for the whole
+session, even with ``-n 2``: the first xdist worker builds them, the other reuses
+them (``harness.sharing``). Tests that edit files work on a copy.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.postgres import postgres_server_url
-from tests.project import GeneratedProject
+from harness.postgres import postgres_server_url
+from harness.project import GeneratedProject
+from harness.sharing import build_once, shared_render
+from harness.suite_run import SuiteRun
 
 collect_ignore = ["samples"]
 """Other people's backends (and their own tests), adopted by test_adoption.py: not ours to run."""
@@ -17,13 +24,30 @@ collect_ignore = ["samples"]
 @pytest.fixture(scope="session")
 def default_project(tmp_path_factory: pytest.TempPathFactory) -> GeneratedProject:
     """The template rendered with every default answer, installed in its own venv."""
-    return GeneratedProject.create(tmp_path_factory.mktemp("default") / "music-library")
+    return shared_render(tmp_path_factory, "default")
+
+
+@pytest.fixture(scope="session")
+def default_run(
+    default_project: GeneratedProject, tmp_path_factory: pytest.TempPathFactory
+) -> SuiteRun:
+    """The default render's whole suite, run once: two workers, one seed, every report."""
+    folder = build_once(
+        tmp_path_factory, "default-run", lambda folder: SuiteRun.execute(default_project, folder)
+    )
+    return SuiteRun.load(folder)
 
 
 @pytest.fixture
 def scratch_project(default_project: GeneratedProject, tmp_path: Path) -> GeneratedProject:
     """A private copy of the default project, for tests that add or edit files."""
     return default_project.clone(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def postgresql_project(tmp_path_factory: pytest.TempPathFactory) -> GeneratedProject:
+    """The ``database=postgresql`` render, installed; copy it (``clone``) to edit it."""
+    return shared_render(tmp_path_factory, "postgresql", database="postgresql")
 
 
 @pytest.fixture(scope="session")

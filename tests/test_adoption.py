@@ -33,7 +33,7 @@ import copier
 import pytest
 from sqlalchemy.engine import URL, make_url
 
-from tests.project import TEMPLATE_ROOT, GeneratedProject, PytestRun
+from harness.project import TEMPLATE_ROOT, GeneratedProject, PytestRun
 
 SAMPLES = Path(__file__).parent / "samples"
 ADOPTING_BLOCK = re.compile(r"^## Adopting.*?^```bash\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -253,9 +253,7 @@ def test_adoption_keeps_the_projects_tests_and_data_and_adds_a_passing_suite(
     assert set(examples.values()) == {"PASSED"}, run.output
     assert run.returncode == 0, run.output
 
-    example_files = sorted(
-        str(path.relative_to(root)) for path in root.glob("tests/*/test_pyramid_*.py")
-    )
+    example_files = sorted({nodeid.split("::")[0] for nodeid in examples})
     shuffled = adoption.pytest("-n", "2", "--randomly-seed=2", *example_files)
     assert shuffled.returncode == 0, shuffled.output
     assert shuffled.outcomes["passed"] == len(examples)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.project import TEMPLATE_ROOT, render
+from harness.project import TEMPLATE_ROOT, render
 
 PARTIALS = TEMPLATE_ROOT / "template" / ".partials"
 DEPENDENCY_FILES = [

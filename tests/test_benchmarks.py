@@ -5,17 +5,22 @@ Only its structure is checked: timings on a shared machine prove nothing here.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks import peer_django, peer_sqla
 from benchmarks.benchmark import run_benchmark
 from benchmarks.generated_tests import STRATEGIES
+from benchmarks.isolation import INLINE_SWITCH, THREAD_PREFIX
 from benchmarks.report import console_table, write_markdown
 from benchmarks.results import Results
+from benchmarks.schema_build import SERVER_VARIABLE, server_problem
+from benchmarks.schema_report import TITLE as SCHEMA_TITLE
 from benchmarks.settings import QUICK
 from benchmarks.targets import evaluate
-from tests.project import TEMPLATE_ROOT, GeneratedProject
+from harness.project import TEMPLATE_ROOT, GeneratedProject
 
 REAL_REPORT = TEMPLATE_ROOT / "docs" / "performance.md"
 
@@ -30,10 +35,12 @@ def test_quick_benchmark_measures_everything_and_writes_the_report_where_asked(
     results = run_benchmark(QUICK, tmp_path / "work", project=default_project)
     write_markdown(results, report)
 
-    assert_every_strategy_measured(results)
+    inline_switch = INLINE_SWITCH in default_project.pytest("--help").output
+    assert_every_strategy_and_peer_measured(results, inline_switch=inline_switch)
     assert_scaling_parallel_and_suite_measured(results)
     assert_guards_compared_on_tests_passing_both_ways(results)
     assert_report_marks_every_target(results, report.read_text())
+    assert_schema_builds_compared_where_a_database_answers(results, report.read_text())
     assert (REAL_REPORT.read_bytes() if REAL_REPORT.exists() else None) == real_report_before
 
 
@@ -54,10 +61,14 @@ def test_command_line_offers_the_quick_and_output_options() -> None:
 # -- helpers -----------------------------------------------------------------
 
 
-def assert_every_strategy_measured(results: Results) -> None:
+def assert_every_strategy_and_peer_measured(results: Results, *, inline_switch: bool) -> None:
+    """Ours, pytest-django's and pytest-sqla's; ours again on aiosqlite's thread if switchable."""
     __tracebackhide__ = True
     measured = {cost.strategy: cost for cost in results.strategies}
-    assert list(measured) == list(STRATEGIES)
+    expected = [*STRATEGIES, *peer_django.STRATEGIES, *peer_sqla.STRATEGIES]
+    if inline_switch:
+        expected += [THREAD_PREFIX + key for key in STRATEGIES]
+    assert list(measured) == expected
     for cost in measured.values():
         assert cost.tests == QUICK.tests_per_strategy, cost
         assert cost.median_ms > 0, cost
@@ -89,11 +100,43 @@ def assert_guards_compared_on_tests_passing_both_ways(results: Results) -> None:
 def assert_report_marks_every_target(results: Results, report: str) -> None:
     __tracebackhide__ = True
     verdicts = evaluate(results)
-    assert len(verdicts) == 6  # issue 6's five targets and the guide-example ratio
+    # Issue 17's five per-test ratios, scaling and the guards; issue 15's per-test ratio on
+    # SQLite and on PostgreSQL (not available without a server).
+    assert len(verdicts) == 9
     for verdict in verdicts:
-        assert verdict.met is not None, verdict
-        assert f"| {verdict.target} | {verdict.goal} | {verdict.measured} |" in report
+        if verdict.met is None:
+            assert verdict.target.endswith("PostgreSQL"), verdict
+            assert verdict.measured.startswith("not measured: "), verdict
+            continue
+        row = f"| {verdict.target} | {verdict.goal} | {verdict.measured} | **{verdict.status}** |"
+        assert row in report
         assert verdict.target in console_table(results)
     assert "**Quick run**" in report
+    assert "### Side by side with the peers" in report
     assert "## Method" in report
     assert "## Machine" in report
+
+
+def assert_schema_builds_compared_where_a_database_answers(results: Results, report: str) -> None:
+    """SQLite always; PostgreSQL when TEST_DATABASE_URL answers, else a row saying why not."""
+    __tracebackhide__ = True
+    sqlite, postgresql = results.schema_builds
+    assert sqlite.database == "sqlite"
+    assert sqlite.measured, sqlite
+    assert postgresql.database == "postgresql"
+    skipped = server_problem(os.environ.get(SERVER_VARIABLE, ""))
+    assert postgresql.skipped == skipped
+    for build in [sqlite] if skipped else [sqlite, postgresql]:
+        assert build.rounds == QUICK.schema_rounds, build
+        assert build.tests == QUICK.schema_tests - 1, build  # the first test pays the build
+        assert min(build.no_database_ms, build.migrations_ms, build.create_all_ms) > 0, build
+        assert build.migrations_per_test_ms > 0, build
+        assert build.create_all_per_test_ms > 0, build
+        assert build.migrations_first_test_ms > 0, build
+        assert build.create_all_first_test_ms > 0, build
+    assert SCHEMA_TITLE in report
+    section = report.split(SCHEMA_TITLE, 1)[1].split("\n## ", 1)[0]
+    assert f"{sqlite.one_off_difference_ms:+.0f} ms |" in section
+    assert f"| {sqlite.per_test_ratio:.2f}x |" in section
+    if skipped:
+        assert f"| PostgreSQL | not measured: {skipped} |" in section

@@ -13,8 +13,9 @@ from types import ModuleType
 
 import pytest
 
-from tests.plugin_modules import load_plugin
-from tests.project import GeneratedProject
+from harness.plugin_modules import load_plugin
+from harness.project import GeneratedProject
+from harness.suite_run import SuiteRun
 
 
 def load_summary() -> ModuleType:
@@ -143,22 +144,20 @@ def test_partial_runs_are_not_judged_and_missing_reports_are_named(
 
 
 def test_default_render_meets_fail_under_and_its_summary_shows_the_run(
-    default_project: GeneratedProject, tmp_path: Path
+    default_project: GeneratedProject, default_run: SuiteRun
 ) -> None:
-    pyramid, coverage = tmp_path / "pyramid.json", tmp_path / "coverage.json"
+    run = default_run.run
 
-    run = default_project.pytest(
-        "-n", "2", f"--pyramid-json={pyramid}", "--cov", f"--cov-report=json:{coverage}",
-        env={"COVERAGE_FILE": str(tmp_path / ".coverage")},
-    )  # fmt: skip
     summary = default_project.run(
         default_project.bin("python"), "-m", "tests.plugins.ci_summary",
-        "--pyramid", str(pyramid), "--coverage", str(coverage), check=True,
+        "--pyramid", str(default_run.pyramid_json), "--coverage", str(default_run.coverage_json),
+        check=True,
     ).stdout  # fmt: skip
 
     assert run.returncode == 0, run.output
     assert "Required test coverage of 85" in run.output
-    tiers = json.loads(pyramid.read_text())["tiers"]
+    tiers = default_run.pyramid["tiers"]
+    assert isinstance(tiers, dict)
     for name, share in tiers.items():
         assert f"| {name} | {share['count']} | {share['percent']:.1f}% | " in summary
     assert "| 85% | ok |" in summary

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.project import TEMPLATE_ROOT, render
+from harness.project import TEMPLATE_ROOT, render
+from harness.sharing import build_once
 
 WORKFLOW = ".github/workflows/tests.yml"
 DEPENDABOT = ".github/dependabot.yml"
@@ -79,17 +80,15 @@ def pins(path: Path) -> dict[str, set[tuple[str, str]]]:
 
 @pytest.fixture(scope="module")
 def renders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every answer's rendered project, by render_id (rendered, not installed)."""
-    base = tmp_path_factory.mktemp("workflows")
-    return {
-        render_id(*answers): render(
-            base / render_id(*answers),
-            database=answers[0],
-            ci_shards=answers[1],
-            http_api=answers[2],
-        )
-        for answers in ANSWERS
-    }
+    """Every answer's rendered project, by render_id (rendered, not installed; once per session)."""
+
+    def render_all(base: Path) -> None:
+        for database, shards, http_api in ANSWERS:
+            name = render_id(database, shards, http_api)
+            render(base / name, database=database, ci_shards=shards, http_api=http_api)
+
+    base = build_once(tmp_path_factory, "workflows", render_all)
+    return {render_id(*answers): base / render_id(*answers) for answers in ANSWERS}
 
 
 # -- schema, pins and safety settings -----------------------------------------

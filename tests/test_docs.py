@@ -1,7 +1,8 @@
 """The documentation site builds strictly and says what the code does.
 
 The questions page is checked against copier.yml, the guard messages against
-the plugins of a rendered project, and the quickstart's commands are run.
+the plugins of a rendered project (and marked to wrap on the page), the
+navigation against the pages, and the quickstart's commands are run.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from tests.project import TEMPLATE_ROOT, GeneratedProject, clean_environment
+from harness.project import TEMPLATE_ROOT, GeneratedProject, clean_environment
 
 DOCS = TEMPLATE_ROOT / "docs"
 GUARD_MESSAGES = {
@@ -80,6 +81,24 @@ def test_site_builds_in_strict_mode(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "guards/index.html").is_file()
+
+
+def test_navigation_lists_every_page_once() -> None:
+    config = yaml.safe_load((TEMPLATE_ROOT / "mkdocs.yml").read_text())
+    pages = [page for entry in config["nav"] for page in entry.values()]
+
+    assert sorted(pages) == sorted(path.name for path in DOCS.glob("*.md"))
+    assert len(pages) == len(set(pages))
+
+
+def test_guard_message_blocks_wrap_instead_of_scrolling() -> None:
+    """A message is one long line in the code; its block carries the class the stylesheet wraps."""
+    page = (DOCS / "guards.md").read_text()
+    text_fences = [info for info in re.findall(r"^```(.+)$", page, re.MULTILINE) if "text" in info]
+
+    assert len(text_fences) >= len(GUARD_MESSAGES)
+    assert set(text_fences) == {"{.text .guard-message}"}
+    assert ".guard-message pre > code" in (DOCS / "stylesheets" / "site.css").read_text()
 
 
 def test_questions_page_lists_every_question_with_its_type_and_default() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.project import GeneratedProject
+from harness.project import GeneratedProject
 
 
 def test_ruff_check_passes(default_project: GeneratedProject) -> None:

@@ -1,4 +1,8 @@
-"""The rendered project's own suite passes, selects by marker, and is pyramid-shaped."""
+"""The rendered project's own suite passes, selects by marker, and is pyramid-shaped.
+
+The whole default suite runs once (``default_run``: two workers, one random seed);
+the tests here read that run, and start only the small runs it cannot stand for.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,12 @@ from collections import Counter
 
 import pytest
 
-from tests.project import GeneratedProject
+from harness.project import GeneratedProject, collected_ids
+from harness.suite_run import SuiteRun
 
 DESELECTED_BY_DEFAULT = ("slow", "performance", "diagnostic")
-
-
-def collected_ids(project: GeneratedProject, *args: str) -> list[str]:
-    run = project.pytest("--collect-only", "-q", *args)
-    assert run.returncode == 0, run.output
-    return [line for line in run.output.splitlines() if "::" in line]
+# Strict shape checks without strict budgets, which a loaded machine can trip.
+NO_BUDGETS = ("-o", "pyramid_unit_budget_ms=60000", "-o", "pyramid_integration_budget_ms=60000")
 
 
 def tier_counts(node_ids: list[str]) -> Counter[str]:
@@ -23,13 +24,26 @@ def tier_counts(node_ids: list[str]) -> Counter[str]:
 
 
 def test_default_selection_passes_without_slow_performance_or_diagnostic_tests(
-    default_project: GeneratedProject,
+    default_project: GeneratedProject, default_run: SuiteRun
 ) -> None:
-    run = default_project.pytest()
+    run = default_run.run
+    selected = set(collected_ids(default_project))
 
     assert run.returncode == 0, run.output
     assert run.outcomes["passed"] >= 80
-    assert run.outcomes["deselected"] >= len(DESELECTED_BY_DEFAULT)
+    assert "failed" not in run.outcomes
+    assert "error" not in run.outcomes
+    assert run.nodeids("PASSED") == selected
+    deselected = set(collected_ids(default_project, "-m", "")) - selected
+    assert len(deselected) >= len(DESELECTED_BY_DEFAULT)
+
+
+def test_suite_passes_in_random_order_with_two_workers(default_run: SuiteRun) -> None:
+    run = default_run.run
+
+    assert run.returncode == 0, run.output
+    assert re.search(rf"randomly-seed={default_run.seed}\b", run.output)
+    assert re.search(r"created: 2/2 workers", run.output), run.output
     assert "failed" not in run.outcomes
 
 
@@ -49,15 +63,20 @@ def test_empty_marker_expression_runs_every_test_including_deselected_ones(
     assert run.outcomes["passed"] == len(extra)
 
 
-def test_unit_marker_selects_exactly_the_unit_folder(default_project: GeneratedProject) -> None:
+def test_unit_marker_selects_exactly_the_unit_folder_and_is_a_partial_run(
+    default_project: GeneratedProject,
+) -> None:
     unit = collected_ids(default_project, "-m", "unit")
 
     assert unit
     assert all(node_id.startswith("tests/unit/") for node_id in unit)
     assert set(unit) == {i for i in collected_ids(default_project) if i.startswith("tests/unit/")}
-    run = default_project.pytest("-m", "unit")
+    run = default_project.pytest(
+        "-m", "unit", "--pyramid-strict", *NO_BUDGETS, "-o", "pyramid_target=98/1/1"
+    )
     assert run.returncode == 0, run.output
     assert run.outcomes["passed"] == len(unit)
+    assert "partial run (-m 'unit'): shape not judged" in run.output
 
 
 def test_default_collection_is_shaped_like_the_pyramid(default_project: GeneratedProject) -> None:
@@ -69,14 +88,3 @@ def test_default_collection_is_shaped_like_the_pyramid(default_project: Generate
     assert shares["unit"] == pytest.approx(60, abs=5)
     assert shares["integration"] == pytest.approx(35, abs=5)
     assert shares["e2e"] == pytest.approx(5, abs=3)
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_suite_passes_in_random_order_with_two_workers(
-    default_project: GeneratedProject, seed: int
-) -> None:
-    run = default_project.pytest("-n", "2", f"--randomly-seed={seed}")
-
-    assert run.returncode == 0, run.output
-    assert re.search(rf"randomly-seed={seed}\b", run.output)
-    assert "failed" not in run.outcomes

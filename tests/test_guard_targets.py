@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.plugin_modules import load_plugin
+from harness.plugin_modules import load_plugin
 
 FAKE_DNS = {
     "db.example": ["10.0.0.5"],

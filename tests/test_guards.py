@@ -7,12 +7,13 @@ the corrected test and checks that it passes.
 
 from __future__ import annotations
 
-import json
 import re
+import shutil
 from pathlib import Path
 from textwrap import dedent
 
-from tests.project import GeneratedProject
+from harness.project import GeneratedProject
+from harness.suite_run import SuiteRun
 
 UNIT = "tests/unit/domain/test_scenario.py"
 # Strict shape checks without strict budgets, which a loaded machine can trip.
@@ -402,18 +403,17 @@ def test_bad_budget_setting_is_a_usage_error_naming_key_and_example(
 
 
 def test_full_run_reports_each_tier_against_the_target_and_writes_json(
-    default_project: GeneratedProject, tmp_path: Path
+    default_run: SuiteRun,
 ) -> None:
-    report = tmp_path / "pyramid.json"
-
-    run = default_project.pytest("-n", "2", f"--pyramid-json={report}")
+    run = default_run.run
 
     assert run.returncode == 0, run.output
     assert "pyramid: shape of this run" in run.output
-    figures = json.loads(report.read_text())
+    figures = default_run.pyramid
     assert figures["partial"] is False
     assert figures["within_tolerance"] is True
     tiers = figures["tiers"]
+    assert isinstance(tiers, dict)
     assert sum(tier["count"] for tier in tiers.values()) == run.outcomes["passed"]
     assert tiers["unit"]["target"] == 60
     for name in ("unit", "integration", "e2e"):
@@ -423,9 +423,9 @@ def test_full_run_reports_each_tier_against_the_target_and_writes_json(
 def test_narrowed_runs_are_reported_as_partial_not_judged(
     default_project: GeneratedProject,
 ) -> None:
+    # -m unit: see test_generated_suite's unit marker test, which reads the same run.
     for args, reason in [
-        (["-m", "unit"], "partial run (-m 'unit')"),
-        (["-k", "playlist"], "partial run (-k 'playlist')"),
+        (["-k", "playlist", "tests/unit"], "partial run (-k 'playlist')"),
         (["tests/unit/domain"], "partial run (tests/unit/domain)"),
     ]:
         run = default_project.pytest(
@@ -435,10 +435,15 @@ def test_narrowed_runs_are_reported_as_partial_not_judged(
         assert f"{reason}: shape not judged" in run.output
 
 
-def test_strict_full_run_out_of_tolerance_fails(default_project: GeneratedProject) -> None:
-    run = default_project.pytest("--pyramid-strict", *NO_BUDGETS, "-o", "pyramid_target=90/5/5")
+def test_strict_full_run_out_of_tolerance_fails(scratch_project: GeneratedProject) -> None:
+    """A whole suite of unit tests alone is 100/0/0: far out of the default 60/35/5."""
+    for tier in ("integration", "e2e"):
+        shutil.rmtree(scratch_project.root / "tests" / tier)
 
-    assert run.returncode == 1
+    run = scratch_project.pytest("--pyramid-strict", *NO_BUDGETS)
+
+    assert run.returncode == 1, run.output
+    assert "failed" not in run.outcomes, run.output
     assert "OUT OF TOLERANCE" in run.output
     assert "shape is out of tolerance: the run fails (--pyramid-strict)" in run.output
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.project import GeneratedProject, clean_environment
+from harness.project import GeneratedProject, clean_environment
 
 PLANTED = """
 import asyncio

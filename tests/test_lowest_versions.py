@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.project import GeneratedProject, render
+from harness.project import GeneratedProject, render
 
 
 def test_lowest_direct_versions_pass_lint_types_and_the_fast_suite(tmp_path: Path) -> None:

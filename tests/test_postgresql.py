@@ -1,17 +1,20 @@
 """The database=postgresql render passes its whole suite on a real PostgreSQL server.
 
 The server comes from TEST_DATABASE_URL (``.ci/run`` starts one) or is started
-here from the installed server programs; see ``tests/postgres.py``.
+here from the installed server programs; see ``harness/postgres.py``. The whole
+suite runs once, on two workers in one random order, and the isolation proofs are
+checked in that run.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 
-from tests.postgres import databases_like, path_without_postgresql
-from tests.project import QUALITY_CHECKS, GeneratedProject
+from harness.postgres import databases_like, path_without_postgresql
+from harness.project import QUALITY_CHECKS, GeneratedProject
 
 NO_SERVER = (
     "No PostgreSQL server for the integration and E2E tests: TEST_DATABASE_URL is not set "
@@ -19,18 +22,22 @@ NO_SERVER = (
 )
 
 
-def count_collected(project: GeneratedProject, env: dict[str, str], *folders: str) -> int:
-    """How many tests of the default selection live in ``tests/<folder>/``."""
-    run = project.pytest("--collect-only", "-q", env=env)
-    assert run.returncode == 0, run.output
-    prefixes = tuple(f"tests/{folder}/" for folder in folders)
-    return len([line for line in run.output.splitlines() if line.startswith(prefixes)])
+ISOLATION_PROOFS = "tests/integration/repositories/test_isolation.py"
+SEED = 4242
 
 
 @pytest.fixture(scope="module")
-def postgresql_project(tmp_path_factory: pytest.TempPathFactory) -> GeneratedProject:
-    destination = tmp_path_factory.mktemp("postgresql") / "music-library"
-    return GeneratedProject.create(destination, database="postgresql")
+def no_server() -> dict[str, str]:
+    """An environment with neither TEST_DATABASE_URL nor PostgreSQL's programs on PATH."""
+    return {"TEST_DATABASE_URL": "", "PATH": path_without_postgresql()}
+
+
+@pytest.fixture(scope="module")
+def tier_sizes(postgresql_project: GeneratedProject, no_server: dict[str, str]) -> Counter[str]:
+    """How many tests of the default selection each tier has, collected without a server."""
+    run = postgresql_project.pytest("--collect-only", "-q", env=no_server)
+    assert run.returncode == 0, run.output
+    return Counter(line.split("/")[1] for line in run.output.splitlines() if "::" in line)
 
 
 def leftover_databases(project: GeneratedProject, server_url: str, output: str) -> list[str]:
@@ -44,10 +51,14 @@ def leftover_databases(project: GeneratedProject, server_url: str, output: str) 
     return databases_like(project, server_url, f"{run_id.group(1)}_%")
 
 
-def test_whole_suite_passes_on_postgresql_with_a_database_per_worker(
+def test_whole_suite_passes_on_postgresql_with_a_database_per_worker_in_random_order(
     postgresql_project: GeneratedProject, server_url: str
 ) -> None:
-    run = postgresql_project.pytest("-n", "2", "-m", "", env={"TEST_DATABASE_URL": server_url})
+    """One run for both: a second would cost a whole suite (and, per worker, its server)."""
+    run = postgresql_project.pytest(
+        "-n", "2", "-m", "", "-p", "randomly", f"--randomly-seed={SEED}", "-rA",
+        env={"TEST_DATABASE_URL": server_url},
+    )  # fmt: skip
 
     assert run.returncode == 0, run.output
     assert run.outcomes["passed"] >= 100
@@ -55,27 +66,17 @@ def test_whole_suite_passes_on_postgresql_with_a_database_per_worker(
     assert "error" not in run.outcomes
     assert "test database: postgresql+asyncpg://" in run.output
     assert leftover_databases(postgresql_project, server_url, run.output) == []
-
-
-@pytest.mark.parametrize("seed", [1, 7, 4242])
-def test_isolation_proofs_hold_on_postgresql_in_random_order(
-    postgresql_project: GeneratedProject, server_url: str, seed: int
-) -> None:
-    run = postgresql_project.pytest(
-        "tests/integration/repositories/test_isolation.py", "-n", "2", "-p", "randomly",
-        f"--randomly-seed={seed}", env={"TEST_DATABASE_URL": server_url},
-    )  # fmt: skip
-
-    assert run.returncode == 0, run.output
-    assert run.outcomes["passed"] == 7, run.output
+    # The isolation proofs, in the order this seed gave them.
+    assert re.search(rf"randomly-seed={SEED}\b", run.output), run.output
+    proofs = [nodeid for nodeid in run.nodeids() if nodeid.startswith(ISOLATION_PROOFS)]
+    assert len(proofs) == 7, run.output
 
 
 def test_without_a_server_unit_tests_pass_and_database_tiers_fail_at_once_naming_the_fix(
-    postgresql_project: GeneratedProject,
+    postgresql_project: GeneratedProject, no_server: dict[str, str], tier_sizes: Counter[str]
 ) -> None:
-    no_server = {"TEST_DATABASE_URL": "", "PATH": path_without_postgresql()}
-    unit = count_collected(postgresql_project, no_server, "unit")
-    database_tiers = count_collected(postgresql_project, no_server, "integration", "e2e")
+    unit = tier_sizes["unit"]
+    database_tiers = tier_sizes["integration"] + tier_sizes["e2e"]
 
     run = postgresql_project.pytest("-n", "2", "-p", "no:randomly", env=no_server)
 
@@ -91,9 +92,10 @@ def test_without_a_server_unit_tests_pass_and_database_tiers_fail_at_once_naming
     assert "Traceback" not in run.output
 
 
-def test_unit_tier_alone_needs_no_server(postgresql_project: GeneratedProject) -> None:
-    no_server = {"TEST_DATABASE_URL": "", "PATH": path_without_postgresql()}
-    unit = count_collected(postgresql_project, no_server, "unit")
+def test_unit_tier_alone_needs_no_server(
+    postgresql_project: GeneratedProject, no_server: dict[str, str], tier_sizes: Counter[str]
+) -> None:
+    unit = tier_sizes["unit"]
 
     run = postgresql_project.pytest("-m", "unit", env=no_server)
 

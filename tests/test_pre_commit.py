@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.project import GeneratedProject
+from harness.project import GeneratedProject
 
 HEADING = "Release notes\n=============\n\nText under a setext heading.\n"
 CONFLICT = (

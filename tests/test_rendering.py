@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.project import TEMPLATE_ROOT, GeneratedProject, render
+from harness.project import TEMPLATE_ROOT, GeneratedProject, render
 
 GUIDE_LAYOUT = [
     "tests/conftest.py",

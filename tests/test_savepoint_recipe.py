@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from tests.project import GeneratedProject
+from harness.project import GeneratedProject
 
 EXPERIMENT = """
 import asyncio, json, os, tempfile

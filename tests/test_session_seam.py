@@ -19,7 +19,7 @@ from sqlalchemy import Column, Integer, MetaData, Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from tests.plugin_modules import load_plugin
+from harness.plugin_modules import load_plugin
 
 FIX = (
     " Fix the answer with `copier update --data {answer}=...` (or edit tests/plugins/seams.py)."

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tests.project import GeneratedProject
+from harness.project import GeneratedProject
 
 HOGS_PER_CORE = 4
 PLANTED = "tests/unit/domain/test_planted_slow.py"

@@ -1,9 +1,9 @@
 """`copier update` keeps the user's work, brings the template's, and migrates renames.
 
 A temporary git repository of this template gets three tagged releases:
-0.1.0 (as it is), 0.2.0 (changes a template-owned file, a user-owned file and a
-setting) and 0.3.0 (renames the ``assert_max_queries`` fixture, with a
-migration). A project copied from 0.1.0 and edited by its user is updated
+0.2.0 (as it is), 0.3.0 (changes a template-owned file, a user-owned file and a
+setting) and 0.4.0 (renames the ``assert_max_queries`` fixture, with a
+migration). A project copied from 0.2.0 and edited by its user is updated
 through both.
 """
 
@@ -20,7 +20,8 @@ import copier
 import pytest
 from copier.errors import UnsafeTemplateError
 
-from tests.project import TEMPLATE_ROOT, GeneratedProject
+from harness.project import TEMPLATE_ROOT, GeneratedProject
+from harness.sharing import build_once
 
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Template Tests",
@@ -31,9 +32,8 @@ GIT_IDENTITY = {
 NOT_COPIED = shutil.ignore_patterns(
     ".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", "site", "uv.lock"
 )
-MIGRATION = """
-_migrations:
-  - version: "0.3.0"
+MIGRATION = """_migrations:
+  - version: "0.4.0"
     command:
       - "{{ _copier_python }}"
       - "{{ _copier_conf.src_path }}/hooks/migrate.py"
@@ -63,12 +63,12 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
-def release_0_2_0(repo: Path) -> None:
+def release_0_3_0(repo: Path) -> None:
     """Template-owned: a plugin docstring and a setting. User-owned: an example test."""
     edit(
         repo / "template/tests/plugins/tiers.py",
         '"""Tiers by folder',
-        '"""Release 0.2.0 note.\n\nTiers by folder',
+        '"""Release 0.3.0 note.\n\nTiers by folder',
     )
     edit(
         repo / "template/.partials/pytest-options.toml.jinja",
@@ -76,22 +76,20 @@ def release_0_2_0(repo: Path) -> None:
         'pyramid_tolerance = "8"',
     )
     with (repo / "template/tests/unit/domain/test_playlist.py.jinja").open("a") as module:
-        module.write("\n\ndef test_added_in_release_0_2_0() -> None:\n    assert True\n")
+        module.write("\n\ndef test_added_in_release_0_3_0() -> None:\n    assert True\n")
 
 
-def release_0_3_0(repo: Path) -> None:
+def release_0_4_0(repo: Path) -> None:
     """Rename the assert_max_queries fixture everywhere, with a migration for users."""
     for path in (repo / "template").rglob("*"):
         if path.is_file() and "assert_max_queries" in path.read_text():
             path.write_text(re.sub(r"\bassert_max_queries\b", "query_budget", path.read_text()))
-    edit(
-        repo / "hooks/renames.toml",
-        "rename = []",
-        "[[rename]]\n"
-        'version = "0.3.0"\nkind = "identifier"\nold = "assert_max_queries"\nnew = "query_budget"',
-    )
-    with (repo / "copier.yml").open("a") as config:
-        config.write(MIGRATION)
+    with (repo / "hooks/renames.toml").open("a") as renames:
+        renames.write(
+            '\n[[rename]]\nversion = "0.4.0"\nkind = "identifier"\n'
+            'old = "assert_max_queries"\nnew = "query_budget"\n'
+        )
+    edit(repo / "copier.yml", "_migrations:\n", MIGRATION)  # one more, after this release's
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -104,13 +102,17 @@ def git_identity() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def template_repo(tmp_path_factory: pytest.TempPathFactory, git_identity: None) -> Path:
-    repo = tmp_path_factory.mktemp("releases") / "test-pyramid"
-    shutil.copytree(TEMPLATE_ROOT, repo, ignore=NOT_COPIED)
-    git(repo, "init", "-q", "-b", "main")
-    release(repo, "0.1.0")
-    release(repo, "0.2.0", release_0_2_0)
-    release(repo, "0.3.0", release_0_3_0)
-    return repo
+    """This template with three releases tagged in its git history (made once per session)."""
+
+    def make_releases(folder: Path) -> None:
+        repo = folder / "test-pyramid"
+        shutil.copytree(TEMPLATE_ROOT, repo, ignore=NOT_COPIED)
+        git(repo, "init", "-q", "-b", "main")
+        release(repo, "0.2.0")
+        release(repo, "0.3.0", release_0_3_0)
+        release(repo, "0.4.0", release_0_4_0)
+
+    return build_once(tmp_path_factory, "releases", make_releases) / "test-pyramid"
 
 
 def copy_project(template_repo: Path, destination: Path, version: str) -> Path:
@@ -162,17 +164,17 @@ def conflict_markers(project: Path) -> list[str]:
 def test_update_keeps_user_work_and_brings_template_changes_then_migrates(
     template_repo: Path, tmp_path: Path, default_project: GeneratedProject
 ) -> None:
-    project = copy_project(template_repo, tmp_path / "project", "0.1.0")
+    project = copy_project(template_repo, tmp_path / "project", "0.2.0")
     user_edits(project)
 
-    update(project, "0.2.0")
+    update(project, "0.3.0")
 
     pyproject = (project / "pyproject.toml").read_text()
     assert 'pyramid_unit_budget_ms = "150"' in pyproject  # the user's setting
     assert 'pyramid_tolerance = "8"' in pyproject  # the template's setting
-    assert "Release 0.2.0 note." in (project / "tests/plugins/tiers.py").read_text()
+    assert "Release 0.3.0 note." in (project / "tests/plugins/tiers.py").read_text()
     assert (
-        "test_added_in_release_0_2_0"
+        "test_added_in_release_0_3_0"
         not in (project / "tests/unit/domain/test_playlist.py").read_text()
     )
     assert not (project / "tests/unit/domain/test_track.py").exists()
@@ -180,13 +182,13 @@ def test_update_keeps_user_work_and_brings_template_changes_then_migrates(
     assert (project / "tests/integration/repositories/test_my_feature.py").exists()
     assert conflict_markers(project) == []
     assert not list(project.rglob("*.rej"))
-    assert "_commit: 0.2.0" in (project / ".copier-answers.yml").read_text()
+    assert "_commit: 0.3.0" in (project / ".copier-answers.yml").read_text()
     git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "update to 0.2.0")
+    git(project, "commit", "-q", "-m", "update to 0.3.0")
 
     with pytest.raises(UnsafeTemplateError):
-        update(project, "0.3.0")  # crossing a migration needs --trust
-    update(project, "0.3.0", unsafe=True)
+        update(project, "0.4.0")  # crossing a migration needs --trust
+    update(project, "0.4.0", unsafe=True)
 
     assert "def query_budget(" in (project / "tests/conftest.py").read_text()
     mine = (project / "tests/integration/repositories/test_my_feature.py").read_text()
@@ -204,7 +206,7 @@ def test_copy_of_a_release_with_migrations_needs_no_trust(
     template_repo: Path, tmp_path: Path
 ) -> None:
     project = tmp_path / "project"
-    copier.run_copy(str(template_repo), project, defaults=True, vcs_ref="0.3.0", quiet=True)
+    copier.run_copy(str(template_repo), project, defaults=True, vcs_ref="0.4.0", quiet=True)
 
     assert "def query_budget(" in (project / "tests/conftest.py").read_text()
 
@@ -217,11 +219,11 @@ def test_genuine_conflict_is_shown_and_blocked_by_pre_commit(
     conflict: str,
     expected: str,
 ) -> None:
-    project = copy_project(template_repo, tmp_path / "project", "0.1.0")
+    project = copy_project(template_repo, tmp_path / "project", "0.2.0")
     edit(project / "pyproject.toml", 'pyramid_tolerance = "10"', 'pyramid_tolerance = "12"')
     git(project, "commit", "-qam", "looser tolerance")
 
-    update(project, "0.2.0", conflict=conflict)
+    update(project, "0.3.0", conflict=conflict)
 
     if expected == "markers":
         assert conflict_markers(project) == ["pyproject.toml"]

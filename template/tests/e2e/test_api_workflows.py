@@ -7,14 +7,14 @@ import httpx
 import pytest
 
 from tests.fixtures import unique_name
-from tests.plugins.tracker import TestDataTracker
+from tests.plugins.tracker import DataTracker
 
 from .api_server import running_api_server
 from .conftest import track_created_playlist
 
 
 @pytest.fixture
-async def api(test_data_tracker: TestDataTracker) -> AsyncIterator[httpx.AsyncClient]:
+async def api(test_data_tracker: DataTracker) -> AsyncIterator[httpx.AsyncClient]:
     """A client of a real server; the schema exists because the tracker opened the database.
 
     ``trust_env=False``: talk to 127.0.0.1 directly, never through a proxy from the
@@ -35,7 +35,7 @@ async def post(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> di
 
 
 async def test_client_builds_a_playlist_and_reads_it_back_over_http(
-    api: httpx.AsyncClient, test_data_tracker: TestDataTracker
+    api: httpx.AsyncClient, test_data_tracker: DataTracker
 ) -> None:
     artist = unique_name("Artist")
     first = await post(api, "/tracks", {"title": "First", "artists": [artist]})

@@ -5,13 +5,13 @@ import json
 import pytest
 
 from tests.fixtures import unique_name
-from tests.plugins.tracker import TestDataTracker
+from tests.plugins.tracker import DataTracker
 
 from .conftest import RunCli, track_created_playlist
 
 
 async def test_create_playlist_then_show_it_lists_tracks_in_order(
-    run_cli: RunCli, test_data_tracker: TestDataTracker
+    run_cli: RunCli, test_data_tracker: DataTracker
 ) -> None:
     artist = unique_name("Artist")
     name = unique_name("Playlist")
@@ -40,7 +40,7 @@ async def test_create_playlist_then_show_it_lists_tracks_in_order(
 
 
 async def test_created_playlist_appears_in_the_list(
-    run_cli: RunCli, test_data_tracker: TestDataTracker
+    run_cli: RunCli, test_data_tracker: DataTracker
 ) -> None:
     name = unique_name("Playlist")
     created = await run_cli("--json", "create-playlist", name, "--track", "Nina Simone - Sinnerman")
@@ -62,8 +62,9 @@ async def test_create_playlist_with_malformed_track_explains_form_and_saves_noth
     assert "is not 'Artist - Title'" in result.stderr
 
 
-async def test_show_missing_playlist_exits_with_error_message(run_cli: RunCli) -> None:
-    result = await run_cli("show-playlist", "999999")
+async def test_show_missing_playlist_exits_with_error_message(run_installed_cli: RunCli) -> None:
+    """Through the installed console script itself: the other tests fork it (cli_forks.py)."""
+    result = await run_installed_cli("show-playlist", "999999")
 
     assert result.exit_code == 1
     assert "playlist 999999 does not exist" in result.stderr
@@ -71,7 +72,7 @@ async def test_show_missing_playlist_exits_with_error_message(run_cli: RunCli) -
 
 @pytest.mark.slow
 async def test_playlist_of_fifty_tracks_round_trips_through_the_cli(
-    run_cli: RunCli, test_data_tracker: TestDataTracker
+    run_cli: RunCli, test_data_tracker: DataTracker
 ) -> None:
     artist = unique_name("Artist")
     specs = [arg for n in range(50) for arg in ("--track", f"{artist} - Song {n}")]

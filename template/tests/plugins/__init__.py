@@ -1,13 +1,28 @@
 """Local pytest plugins: the machinery behind ``db_session``, ``test_data_tracker`` and the guards.
 
-Where the application is:
+``tests/conftest.py`` registers the plugins (``pytest_plugins``); the other
+modules are helpers they import.
 
-- ``seams``: the only module that names the application's code (and checks it).
-- ``environment``: points the application's database URL variable at the test
-  database before the application is imported (``sqlite_provider`` or
-  ``postgres_provider`` say where that database is; ``owners`` names it for
-  its process).
-- ``database``: one test database per xdist worker, its engine and connection.
+Where the application and its test database are:
+
+- ``seams``: the only module that names the application's code (and checks it);
+  ``session_seam`` (adopted projects) opens its sessions whatever their shape.
+- ``environment``: points the application's database URL variable at this
+  process's test database before the application is imported (``owners`` names
+  what a process creates, so that ``reaper`` can remove what a killed run left).
+- ``database``: one test database per xdist worker, made when a test first needs
+  one, with its engine and connection. It drives the provider the ``database``
+  answer chose: ``sqlite_provider`` or ``postgresql_provider`` (with
+  ``postgres_server`` and ``postgres_databases``), both a
+  ``provisioning.DatabaseProvider``.
+- ``provisioning``: the run's template database is built once, under a lock file
+  the xdist workers share, then copied for each process.
+- ``schema``: builds that template, by the project's migrations or by
+  ``create_all`` (``alembic_upgrade``: ``alembic upgrade head``, in this process
+  or in a subprocess; ``migration_checks``: the migrations match the models and
+  each one can be undone).
+- ``sqlite_inline`` (SQLite): the test connection's calls skip aiosqlite's
+  thread; ``sqlite_savepoints`` (adopted projects): SQLite's savepoint fix.
 - ``reaper``: remove what killed runs left (folders, databases, servers).
 
 What every test gets:
@@ -17,8 +32,8 @@ What every test gets:
 - ``guards``: refuse database access where it would lock, leak or touch real data
   (``targets``: which database a URL reaches, by identity rather than spelling).
 - ``transaction_guard``, ``pollution`` (with ``clean_state``), ``leftover_tasks``
-  (with ``session_loop``): a test cannot leave its transaction, rows or tasks to
-  the next one.
+  (with ``session_loop`` and ``loop_scope``): a test cannot leave its
+  transaction, rows or tasks to the next one.
 - ``budgets``: name unit and integration tests over their time budget
   (``clocks``: what a test is charged, the machine's load left out).
 - ``hangs``: fail a hanging test with a traceback at the stuck await.
@@ -27,5 +42,8 @@ What every test gets:
   (``ci_summary`` turns the report into the CI job's summary).
 - ``interrupts``: one Ctrl-C, even delivered twice by ``uv run``, gives the short report.
 - ``tracker``, ``queries``: helpers behind ``test_data_tracker`` and ``assert_max_queries``.
-- ``session_seam`` (adopted projects): opens the application's sessions whatever their shape.
+
+Adopted projects also get ``suite`` (``tests/conftest.py``'s fixtures and
+plugins, loaded by the root ``conftest.py``) and ``add_test_dependencies``
+(adds the suite's dependencies the project lacks).
 """

@@ -9,9 +9,11 @@ before any plugin is registered (see ``environment``).
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import re
+import shutil
 import socket
 import time
 from collections.abc import Callable, Iterable
@@ -112,3 +114,14 @@ def process_started_at(pid: int, proc: Path = Path("/proc")) -> float | None:
 def orphaned(names: Iterable[str], gone: Callable[[Owner], bool] = is_gone) -> list[str]:
     """The names that carry an owner tag whose owner is gone."""
     return [name for name in names if (owner := owner_in(name)) is not None and gone(owner)]
+
+
+def reap_folders(parent: Path, prefix: str) -> int:
+    """Remove the folders ``parent/prefix*`` of owners that are gone; how many went."""
+    folders = [Path(path) for path in glob.glob(f"{glob.escape(str(parent / prefix))}*")]
+    names = [folder.name for folder in folders if folder.is_dir() and not folder.is_symlink()]
+    removed = 0
+    for name in orphaned(names):
+        shutil.rmtree(parent / name, ignore_errors=True)
+        removed += not (parent / name).exists()
+    return removed

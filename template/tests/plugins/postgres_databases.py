@@ -1,15 +1,15 @@
-"""The test run's databases on a PostgreSQL server: one template, one clone per worker.
+"""The test run's databases on a PostgreSQL server: one template, one copy per worker.
 
-The schema is created once, in the template database; each xdist worker then
-gets ``CREATE DATABASE ... TEMPLATE ...``, a file-level copy that takes
+The schema is built once, in the template database; each process then gets
+``CREATE DATABASE ... TEMPLATE ...``, a file-level copy that takes
 milliseconds whatever the schema. Names carry the controller's owner tag (PID,
 start time, host: see ``owners``), so runs sharing a server never meet.
 Everything is dropped at the end of the run; what a killed run left is dropped
 by the next run on the same machine, once that PID is gone.
 
-This runs in the controller process, from pytest hooks, before and after the
-tests' event loop exists: each operation gets its own short ``asyncio.run``
-and a connection that is closed before it returns.
+This runs outside the tests' event loop (from pytest hooks, or in a thread of
+its own): each operation gets its own short ``asyncio.run`` and a connection
+that is closed before it returns.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from sqlalchemy import MetaData, text
+from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -44,51 +44,51 @@ def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class TestDatabases:
+class RunDatabases:
     """Creates and drops this run's databases through the server's maintenance database."""
-
-    __test__ = False  # not a test class, despite the name
 
     def __init__(self, server_url: URL, name: str) -> None:
         self.server_url = server_url
         self.name = name
         self.template = f"{name}_template"
-        self.clones: list[str] = []
         self.family = name.rsplit("_test_", 1)[0] + "_test_"
         """What every run of this project names its databases with."""
 
     def url_of(self, database: str) -> URL:
         return self.server_url.set(database=database)
 
-    def create_template(self, metadata: MetaData) -> URL:
-        """The template database, with every table of ``metadata`` in it."""
-        self._admin(f"CREATE DATABASE {quoted(self.template)}")
-        asyncio.run(_create_schema(self.url_of(self.template), metadata))
+    def create_template(self) -> URL:
+        """The run's empty template database (its schema is built by ``schema``)."""
+        self.create(self.template)
         return self.url_of(self.template)
 
-    def create_clone(self, suffix: str) -> URL:
-        """A copy of the template for one worker (``suffix`` is its name, e.g. ``gw0``)."""
-        database = f"{self.name}_{suffix}"
-        self._admin(f"CREATE DATABASE {quoted(database)} TEMPLATE {quoted(self.template)}")
-        self.clones.append(database)
-        return self.url_of(database)
+    def create(self, database: str, *, template: str | None = None) -> None:
+        """A new database: empty, or a file-level copy of ``template`` (milliseconds)."""
+        copy = "" if template is None else f" TEMPLATE {quoted(template)}"
+        self._admin(f"CREATE DATABASE {quoted(database)}{copy}")
 
-    def drop_all(self) -> None:
-        """Drop the clones, then the template, closing any connection left open."""
-        for database in [*self.clones, self.template]:
-            self._admin(f"DROP DATABASE IF EXISTS {quoted(database)} WITH (FORCE)")
-        self.clones.clear()
+    def drop(self, database: str) -> None:
+        """Drop ``database``, closing any connection left open."""
+        self._admin(f"DROP DATABASE IF EXISTS {quoted(database)} WITH (FORCE)")
+
+    def drop_run(self) -> int:
+        """Drop every database of this run (the copies first, then the template); how many."""
+        names = self._names_like(like_pattern(f"{self.name}_"))
+        for database in sorted(names, key=lambda name: name == self.template):
+            self.drop(database)
+        return len(names)
 
     def reap_orphans(self) -> int:
         """Drop the databases of this project's runs that were killed; how many."""
-        names = self._admin_names(
-            "SELECT datname FROM pg_database WHERE datname LIKE :pattern",
-            pattern=like_pattern(self.family),
-        )
-        gone = orphaned(names)
+        gone = orphaned(self._names_like(like_pattern(self.family)))
         for database in gone:
-            self._admin(f"DROP DATABASE IF EXISTS {quoted(database)} WITH (FORCE)")
+            self.drop(database)
         return len(gone)
+
+    def _names_like(self, pattern: str) -> Sequence[str]:
+        return self._admin_names(
+            "SELECT datname FROM pg_database WHERE datname LIKE :pattern", pattern=pattern
+        )
 
     def _admin(self, statement: str) -> None:
         self._admin_names(statement)
@@ -99,13 +99,6 @@ class TestDatabases:
             return list(result.scalars()) if result.returns_rows else []
 
         return asyncio.run(_with_connection(self.server_url, execute, autocommit=True))
-
-
-async def _create_schema(url: URL, metadata: MetaData) -> None:
-    async def create(connection: AsyncConnection) -> None:
-        await connection.run_sync(metadata.create_all)
-
-    await _with_connection(url, create, autocommit=False)
 
 
 async def _with_connection(

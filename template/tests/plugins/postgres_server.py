@@ -5,8 +5,13 @@
 2. Otherwise, if ``initdb`` and ``pg_ctl`` are on ``PATH``: a throwaway server in
    a temporary folder, on 127.0.0.1 and a free port, stopped and deleted at the
    end of the run. The folder holds an ``owner`` file (see ``owners``): a killed
-   run's server is stopped and deleted by the next run.
+   run's server is stopped and deleted by the next run. PostgreSQL refuses to run
+   as root: as root, the server runs as the ``postgres`` user (through ``runuser``)
+   when that user exists.
 3. Otherwise ``ServerUnavailableError``, whose message says how to get one.
+
+The template repository starts its own servers (its tests, its CI) with this
+module too, so that there is one way to start one.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from .owners import is_gone, owner_in, this_process
+from .owners import Owner, is_gone, owner_in, this_process
 
 ENVIRONMENT_VARIABLE = "TEST_DATABASE_URL"
 DRIVER = "postgresql+asyncpg"
@@ -38,6 +43,8 @@ START_TIMEOUT_SECONDS = 60
 FOLDER_PREFIX = "pytest-postgresql-"
 OWNER_FILE = "owner"
 """The owner tag is in a file, not the folder name: the server's socket path must stay short."""
+SERVER_USER = "postgres"
+"""Who runs the server when this process is root, which PostgreSQL refuses."""
 DOCS = "docs/testing.md#running-postgresql-locally"
 
 NO_SERVER_MESSAGE = (
@@ -55,8 +62,9 @@ NO_SERVER_MESSAGE = (
 ROOT_MESSAGE = (
     "No PostgreSQL server for the integration and E2E tests: TEST_DATABASE_URL is not "
     "set, and the throwaway server cannot start because PostgreSQL refuses to run as "
-    "root. Fix: start a server as another user (e.g. the postgres user, or docker run -d "
-    "-p 5432:5432 -e POSTGRES_PASSWORD=postgres postgres:17) and export "
+    "root and there is no postgres user to run it as (with runuser). Fix: start a server "
+    "as another user (e.g. docker run -d -p 5432:5432 -e POSTGRES_PASSWORD=postgres "
+    "postgres:17) and export "
     "TEST_DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:5432/postgres. See " + DOCS
 )
 
@@ -102,6 +110,32 @@ def unlisted_install_hint() -> str:
     return ""
 
 
+def run_as_prefix(*, euid: int | None, runuser: str | None, user_exists: bool) -> list[str] | None:
+    """What to put before the server's programs so PostgreSQL accepts the user; None if nothing.
+
+    Anyone but root runs them directly. Root runs them as ``SERVER_USER`` with ``runuser``.
+    """
+    if euid != 0:
+        return []
+    if runuser is None or not user_exists:
+        return None
+    return [runuser, "-u", SERVER_USER, "--"]
+
+
+def server_user_prefix() -> list[str] | None:
+    """``run_as_prefix`` for this process and machine."""
+    euid = os.geteuid() if hasattr(os, "geteuid") else None
+    if euid != 0:
+        return []
+    import pwd  # POSIX only, and only root gets here
+
+    try:
+        user_exists = bool(pwd.getpwnam(SERVER_USER))
+    except KeyError:
+        user_exists = False
+    return run_as_prefix(euid=euid, runuser=shutil.which("runuser"), user_exists=user_exists)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -118,11 +152,21 @@ class ThrowawayServer:
     port: int
 
     @classmethod
-    def start(cls, bin_dir: Path) -> ThrowawayServer:
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
+    def start(
+        cls, bin_dir: Path, port: int | None = None, *, owner: Owner | None = None
+    ) -> ThrowawayServer:
+        """Start a server on ``port`` (a free one by default), tagged with ``owner`` (this process).
+
+        Raises:
+            ServerUnavailableError: it could not start; the message says why and the fix.
+        """
+        if server_user_prefix() is None:
             raise ServerUnavailableError(ROOT_MESSAGE)
-        server = cls(bin_dir, Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX)), free_port())
-        (server.directory / OWNER_FILE).write_text(this_process().tag)
+        directory = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+        server = cls(bin_dir, directory, free_port() if port is None else port)
+        (directory / OWNER_FILE).write_text((owner or this_process()).tag)
+        if server_user_prefix():
+            shutil.chown(directory, user=SERVER_USER)
         try:
             server._run("initdb", "-D", str(server.data), "-U", "postgres", "-A", "trust", "-N")
             options = f"-F -c listen_addresses=127.0.0.1 -p {server.port} -k {server.directory}"
@@ -155,13 +199,7 @@ class ThrowawayServer:
             shutil.rmtree(self.directory, ignore_errors=True)
 
     def _run(self, program: str, *args: str) -> None:
-        result = subprocess.run(
-            [str(self.bin_dir / program), *args],
-            capture_output=True,
-            text=True,
-            timeout=START_TIMEOUT_SECONDS + 10,
-            check=False,
-        )
+        result = run_server_program(self.bin_dir / program, *args)
         if result.returncode != 0:
             log = self.log.read_text() if self.log.exists() else ""
             raise ServerUnavailableError(
@@ -169,6 +207,22 @@ class ThrowawayServer:
                 f"{result.returncode}.\n{result.stderr}{log}\nSet {ENVIRONMENT_VARIABLE} to "
                 f"use a server of your own instead. See {DOCS}"
             )
+
+
+def run_server_program(program: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``initdb`` or ``pg_ctl`` as a user PostgreSQL accepts (see ``server_user_prefix``).
+
+    As another user, the run starts in the temporary folder: the current one may be closed to it.
+    """
+    prefix = server_user_prefix() or []
+    return subprocess.run(
+        [*prefix, str(program), *args],
+        cwd=tempfile.gettempdir() if prefix else None,
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT_SECONDS + 10,
+        check=False,
+    )
 
 
 def reap_throwaway_servers(parent: Path | None = None) -> int:
@@ -194,12 +248,7 @@ def stopped(data: Path) -> bool:
     bin_dir = find_server_binaries()
     if bin_dir is None:  # without pg_ctl, leave it for a run that has it
         return False
-    subprocess.run(
-        [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-        capture_output=True,
-        timeout=START_TIMEOUT_SECONDS,
-        check=False,
-    )
+    run_server_program(bin_dir / "pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
     return not (data / "postmaster.pid").exists()
 
 

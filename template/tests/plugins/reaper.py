@@ -7,7 +7,7 @@ and databases, carries its owner in its name: ``p<pid>t<start time>h<host>``
 no process with that PID on this host, or one started after the tag was
 written (the PID was reused). Whatever might still be in use, another machine's
 or a live process's, is left alone, so concurrent runs never remove each
-other's. The run's header says how many it removed.
+other's. The end of the run says how many it removed.
 
 Processes die with the run instead: an xdist worker whose controller is killed
 exits (``exit_when_orphaned``), and so does the API server of the E2E tier
@@ -17,34 +17,18 @@ Linux and macOS alike.
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
 import threading
 import time
 from collections import Counter
 from collections.abc import Mapping
-from pathlib import Path
 
 import pytest
-
-from .owners import orphaned
 
 PARENT_POLL_SECONDS = 0.2
 DOCS = "docs/testing.md#a-killed-run-left-folders-or-databases"
 
 reaped_key = pytest.StashKey[Counter[str]]()
-
-
-def reap_folders(parent: Path, prefix: str) -> int:
-    """Remove the folders ``parent/prefix*`` of owners that are gone; how many went."""
-    folders = [Path(path) for path in glob.glob(f"{glob.escape(str(parent / prefix))}*")]
-    names = [folder.name for folder in folders if folder.is_dir() and not folder.is_symlink()]
-    removed = 0
-    for name in orphaned(names):
-        shutil.rmtree(parent / name, ignore_errors=True)
-        removed += not (parent / name).exists()
-    return removed
 
 
 def record(config: pytest.Config, counts: Mapping[str, int]) -> None:
@@ -83,6 +67,9 @@ def pytest_configure(config: pytest.Config) -> None:
         exit_when_orphaned(os.getppid())
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
-    counts: Counter[str] = config.stash.get(reaped_key, Counter())
-    return summary(counts)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """At the end: databases of killed runs are only found once the server is reached."""
+    counts: Counter[str] = terminalreporter.config.stash.get(reaped_key, Counter())
+    line = summary(counts)
+    if line is not None:
+        terminalreporter.write_line(line)

@@ -1,10 +1,3 @@
-{%- if backend == "reference" -%}
-{%- set unit_fix = "use make_mock_uow() from tests.fixtures" -%}
-{%- elif unit_of_work_import -%}
-{%- set unit_fix = "use make_mock_uow() from tests.fixtures.mock_uow" -%}
-{%- else -%}
-{%- set unit_fix = "mock what opens the session" -%}
-{%- endif -%}
 """Guards that turn the testing guide's database rules into failures that say the fix.
 
 One ``DatabaseGuard`` watches the two places every SQLAlchemy engine passes
@@ -30,7 +23,7 @@ from sqlalchemy.pool import Pool
 
 from .baseline import baseline_of, fail_unless_baselined
 from .database import test_database_key
-from .seams import DEFAULT_DATABASE_URL
+from .seams import DEFAULT_DATABASE_URL, SESSION_HAND_OVER, UNIT_TEST_FIX, URL_FIX, URL_SOURCE
 from .settings import guards_enabled
 from .targets import Target, is_uri, same_database, server_target, sqlite_target
 from .tiers import tier_of
@@ -50,36 +43,24 @@ LOCK_MESSAGE = (
     "A second database connection was opened while db_session holds this test's "
     "transaction. On SQLite it would wait for 'database is locked'; anywhere, its "
     "writes would escape the rollback. Fix: hand db_session to the code under test "
-{%- if backend == "reference" %}
-    "(get_unit_of_work(db_session)) instead of calling get_session() or creating an "
-    "engine. See docs/testing.md#database-is-locked"
-{%- else %}
-    "(where your code takes a session) instead of letting it open its own or create "
-    "an engine. See docs/testing.md#database-is-locked"
-{%- endif %}
+    f"{SESSION_HAND_OVER}. See docs/testing.md#database-is-locked"
 )
 UNIT_CONNECTION_MESSAGE = (
     "Unit tests are isolated from the database, but this test opened a connection. "
-    "Fix: {{ unit_fix }}, or move the test to "
+    f"Fix: {UNIT_TEST_FIX}, or move the test to "
     "tests/integration/. See docs/testing.md#unit-tests-stay-pure"
 )
 UNIT_FIXTURE_MESSAGE = (
     "{nodeid} requests {fixtures}, but unit tests are isolated from the database. "
-    "Fix: {{ unit_fix }}, or move the test to "
+    f"Fix: {UNIT_TEST_FIX}, or move the test to "
     "tests/integration/ (repositories/ or use_cases/). "
     "See docs/testing.md#unit-tests-stay-pure"
 )
 PRODUCTION_MESSAGE = (
     "A test tried to connect to {target}, the database of your environment "
-{%- if backend == "reference" %}
-    "(DATABASE_URL or the application default). Tests only use their own database, "
-    "{test_target}. Fix: read the URL through get_engine()/get_session(), which the "
-    "suite points at the test database, instead of hard-coding it. "
-{%- else %}
-    "({{ database_url_env }} before the run). Tests only use their own database, "
-    "{test_target}. Fix: build engines from {{ database_url_env }}, which the suite points "
-    "at the test database, instead of hard-coding the URL. "
-{%- endif %}
+    f"({URL_SOURCE}). Tests only use their own database, "
+    "{test_target}. "
+    f"Fix: {URL_FIX}. "
     "See docs/testing.md#production-database-guard"
 )
 

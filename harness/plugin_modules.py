@@ -13,7 +13,7 @@ import importlib.util
 import sys
 from types import ModuleType
 
-from tests.project import TEMPLATE_ROOT
+from .project import TEMPLATE_ROOT
 
 PLUGINS = TEMPLATE_ROOT / "template/tests/plugins"
 PACKAGE = "template_plugins"

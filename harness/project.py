@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ QUALITY_CHECKS = [
 ]
 """The generated project's own lint, format and type checks, for parametrize."""
 SUMMARY_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|deselected|xfailed|xpassed)")
+SHORT_SUMMARY_LINE = re.compile(r"^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (.+)$", re.MULTILINE)
 
 
 def render(destination: Path, **answers: Any) -> Path:
@@ -65,6 +67,17 @@ class PytestRun:
             counts["error" if kind.startswith("error") else kind] = int(number)
         return counts
 
+    def nodeids(self, outcome: str = "PASSED") -> set[str]:
+        """The tests the short summary lists with ``outcome`` (every test, with ``-rA``).
+
+        Only a PASSED line is the node id alone; the others add `` - <message>``.
+        """
+        return {
+            rest if kind == "PASSED" else rest.split(" - ", 1)[0]
+            for kind, rest in SHORT_SUMMARY_LINE.findall(self.output)
+            if kind == outcome
+        }
+
     def assert_outcomes(self, **expected: int) -> None:
         __tracebackhide__ = True
         actual = {kind: self.outcomes.get(kind, 0) for kind in expected}
@@ -97,9 +110,10 @@ class GeneratedProject:
     def run(
         self, *command: str, check: bool = False, env: Mapping[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
-        # A temp root of its own: pytest runs sharing /tmp/pytest-of-<user> race
-        # when they clean up each other's old directories.
-        temp_root = self.root.parent / f".{self.root.name}-pytest-tmp"
+        # A temp root of its own (per process: xdist workers share the default project):
+        # pytest runs sharing /tmp/pytest-of-<user> race when they clean up each
+        # other's old directories.
+        temp_root = self.root.parent / f".{self.root.name}-pytest-tmp-{os.getpid()}"
         temp_root.mkdir(exist_ok=True)
         result = subprocess.run(
             command,
@@ -134,3 +148,18 @@ class GeneratedProject:
 
     def read(self, relative_path: str) -> str:
         return (self.root / relative_path).read_text()
+
+
+def collected_ids(project: GeneratedProject, *args: str) -> list[str]:
+    """The node ids ``pytest --collect-only`` selects with ``args`` (asked once per process).
+
+    Only for projects no test edits (the shared renders): the answer is remembered.
+    """
+    return list(_collect(project, args))
+
+
+@functools.cache
+def _collect(project: GeneratedProject, args: tuple[str, ...]) -> tuple[str, ...]:
+    run = project.pytest("--collect-only", "-q", *args)
+    assert run.returncode == 0, run.output
+    return tuple(line for line in run.output.splitlines() if "::" in line)

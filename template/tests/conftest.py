@@ -21,20 +21,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from tests.plugins.loop_scope import require_session_loop
 from tests.plugins.queries import QueryLog, max_queries
 from tests.plugins.seams import metadata
-from tests.plugins.tracker import TestDataTracker
+from tests.plugins.tracker import DataTracker
 
 if TYPE_CHECKING:
     from tests.plugins.guards import DatabaseGuard
     from tests.plugins.transaction_guard import TransactionGuard
-
-tracker_key = pytest.StashKey[TestDataTracker]()
-"""The test's tracker, when it also uses db_session (which then runs its checks)."""
 
 pytest_plugins = [
     "tests.plugins.settings",
     "tests.plugins.tiers",
     "tests.plugins.baseline",
     "tests.plugins.reaper",
+    "tests.plugins.schema",
     "tests.plugins.database",
     "tests.plugins.session_loop",
     "tests.plugins.pollution",
@@ -54,6 +52,7 @@ async def db_session(
     db_connection: AsyncConnection,
     database_guard: DatabaseGuard,
     transaction_guard: TransactionGuard,
+    data_tracker: DataTracker,
 ) -> AsyncIterator[AsyncSession]:
     """A session inside a transaction that is rolled back after the test.
 
@@ -61,8 +60,8 @@ async def db_session(
     (``join_transaction_mode="create_savepoint"``), so nothing survives the test.
     While it is open, any other connection fails at once instead of waiting
     for "database is locked" (see ``tests/plugins/guards.py``).
-    If the test also uses ``test_data_tracker``, its checks run here, after
-    the rollback, whatever order the test lists the two fixtures in. A test
+    The checks of ``test_data_tracker`` (the same ``data_tracker``) run here,
+    after the rollback, whatever order the test lists the two fixtures in. A test
     that ends the transaction itself fails, and what it committed is deleted
     (see ``tests/plugins/transaction_guard.py``).
     """
@@ -81,30 +80,37 @@ async def db_session(
         # session then closes without a ROLLBACK TO SAVEPOINT of its own.
         await transaction_guard.rollback()
         await session.close()
-        tracker = request.node.stash.get(tracker_key, None)
-        if tracker is not None:
-            await tracker.cleanup(db_connection)
+        await data_tracker.cleanup(db_connection)  # nothing to do unless rows were tracked
         await transaction_guard.check()
+
+
+@pytest.fixture
+def data_tracker() -> DataTracker:
+    """The test's one tracker, behind both ``test_data_tracker`` and ``db_session``.
+
+    Tests ask for ``test_data_tracker``. ``db_session`` requests this fixture to
+    hold the same tracker, and runs its checks right after the rollback, whatever
+    order a test lists the two fixtures in.
+    """
+    return DataTracker(metadata)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def test_data_tracker(
-    request: pytest.FixtureRequest, db_connection: AsyncConnection
-) -> AsyncIterator[TestDataTracker]:
+    request: pytest.FixtureRequest, db_connection: AsyncConnection, data_tracker: DataTracker
+) -> AsyncIterator[DataTracker]:
     """Track rows a test commits for real; they are deleted and checked at teardown.
 
     With ``db_session`` the rollback already removes them and ``db_session``
     verifies it. Without it, rows nobody tracked fail the test (test pollution).
     """
     require_session_loop(request, "test_data_tracker")
-    tracker = TestDataTracker(metadata)
     if "db_session" in request.fixturenames:
-        request.node.stash[tracker_key] = tracker
-        yield tracker
+        yield data_tracker  # db_session runs the checks after its rollback
         return
-    await tracker.take_baseline(db_connection)
-    yield tracker
-    await tracker.cleanup(db_connection)
+    await data_tracker.take_baseline(db_connection)
+    yield data_tracker
+    await data_tracker.cleanup(db_connection)
 
 
 @pytest.fixture

@@ -1,0 +1,69 @@
+"""Build an expensive thing once per test session, even when pytest-xdist runs several workers.
+
+A session fixture runs once per worker: with ``-n 2`` the default render would be
+rendered, installed and its suite run twice. ``build_once`` puts the result in the
+session's shared temporary folder; the first worker to get there builds it under a
+file lock, the others wait and reuse it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from .project import GeneratedProject
+
+
+def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder every worker of this session sees (each worker's parent)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if missing) for the ``with`` block."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """``session_folder/name``, made by ``build(folder)`` the first time any worker asks.
+
+    A build that raised is not recorded as done: the next worker to ask tries again
+    and gets the same error, so every test that needs it fails with the cause.
+    """
+    root = session_folder(tmp_path_factory)
+    folder, done = root / name, root / f"{name}.built"
+    with locked(root / f"{name}.lock"):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed build left
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
+
+
+def shared_render(
+    tmp_path_factory: pytest.TempPathFactory, name: str, **answers: object
+) -> GeneratedProject:
+    """The template rendered with ``answers`` and installed, once for every worker."""
+    folder = build_once(
+        tmp_path_factory,
+        name,
+        lambda folder: GeneratedProject.create(folder / "music-library", **answers),
+    )
+    root = folder / "music-library"
+    return GeneratedProject(root, root / ".venv")

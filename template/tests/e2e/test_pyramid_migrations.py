@@ -1,0 +1,63 @@
+"""Your migrations build the schema your models declare, and every revision can be undone.
+
+Alembic runs as you run it, ``alembic -c <config> ...`` in a subprocess, with
+your URL variable naming a new, empty database (``empty_database_url``), so your
+``env.py`` needs no change. Collected only when your Alembic config exists (the
+``migrations`` answer). After changing a model:
+``alembic revision --autogenerate -m "..."`` (docs/testing.md#migrations).
+"""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import URL
+
+from tests.plugins.alembic_upgrade import run_python
+from tests.plugins.migration_checks import (
+    drift_message,
+    in_rolled_back_transaction,
+    round_trip_arguments,
+    round_trip_output_failure,
+    schema_differences,
+)
+from tests.plugins.schema import alembic_config_path
+from tests.plugins.seams import metadata
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest.fixture
+def alembic_ini(pytestconfig: pytest.Config) -> Path:
+    path = alembic_config_path(pytestconfig)
+    if path is None:  # only when this file is named on the command line (see schema.py)
+        pytest.skip("no Alembic config (the `migrations` answer): no migrations to check")
+    return path
+
+
+async def test_migrations_build_the_schema_the_models_declare(
+    empty_database_url: URL, alembic_ini: Path, pytestconfig: pytest.Config
+) -> None:
+    upgrade = ["-m", "alembic", "-c", str(alembic_ini), "upgrade", "head"]
+    upgraded = await asyncio.to_thread(
+        run_python, upgrade, empty_database_url, cwd=pytestconfig.rootpath
+    )
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+
+    differences = await in_rolled_back_transaction(empty_database_url, schema_differences, metadata)
+
+    if differences:
+        pytest.fail(drift_message(differences, alembic_ini), pytrace=False)
+
+
+async def test_every_revision_upgrades_downgrades_and_upgrades_again(
+    empty_database_url: URL, alembic_ini: Path, pytestconfig: pytest.Config
+) -> None:
+    walked = await asyncio.to_thread(
+        run_python, round_trip_arguments(alembic_ini), empty_database_url, cwd=pytestconfig.rootpath
+    )
+
+    if walked.returncode != 0:
+        pytest.fail(
+            round_trip_output_failure(walked.stdout + walked.stderr, alembic_ini), pytrace=False
+        )

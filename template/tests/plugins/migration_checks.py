@@ -1,0 +1,249 @@
+"""The two checks of the migrations: they match the models, and each one can be undone.
+
+Both run on a new empty database. With the reference backend's ``env.py``,
+which takes a connection from ``config.attributes["connection"]``, Alembic runs
+in the test's event loop on one connection the test opens: no subprocess, so
+the tests stay within the integration budget. An adopted project's ``env.py``
+opens its own connection, so there Alembic runs as a subprocess
+(``ROUND_TRIP_SCRIPT``) and only the comparison runs in the test.
+
+- ``schema_differences``: what ``alembic check`` compares (autogenerate), as one
+  line per difference, naming the table and the column.
+- ``round_trip``: every revision up, one at a time, then down to the base, then
+  up again, so that a ``downgrade()`` that raises, or leaves something behind
+  that the next ``upgrade()`` trips on, fails the test and names the revision.
+
+pytest-alembic ships similar tests; these are written on Alembic's public API
+instead, so that they are ordinary tests in a tier folder (markers, budgets and
+the pyramid count apply), use the suite's empty databases of either kind, and
+need no change to an adopted project's ``env.py`` (pytest-alembic hands its
+connection to ``env.py``, which must be written to take it).
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import MetaData
+from sqlalchemy.engine import URL, Connection
+
+from .seams import create_database_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import Script
+
+# Alembic is imported by the functions that use it, not here: collecting the
+# migration tests (``pytest -m unit`` collects them too) must not cost its import.
+
+NEW_REVISION = '{alembic} revision --autogenerate -m "describe the change"'
+DRIFT_MESSAGE = (
+    "The models and the migrations disagree ({count} difference(s), as `alembic check` "
+    "compares them):\n{lines}\nWrite the missing revision: {command}\nthen read the revision "
+    "it writes and run the tests again. See docs/testing.md#migrations"
+)
+STEP_MESSAGE = (
+    "Revision {revision} ({title}) failed to {direction}: {error}\n"
+    "Every revision must go up, down and up again: fix its {direction}(), so that "
+    "downgrade() undoes exactly what upgrade() did. Reproduce on an empty database: "
+    "{alembic} upgrade head && {alembic} downgrade base && {alembic} upgrade head"
+)
+
+
+async def in_rolled_back_transaction(url: URL, check: Callable[..., Any], *args: object) -> Any:
+    """``check(connection, *args)`` on ``url``, in a transaction rolled back afterwards.
+
+    DDL is transactional on SQLite and PostgreSQL, so the database is left as
+    empty as it was, whatever the migrations did or where they failed.
+    """
+    engine = create_database_engine(url)
+    try:
+        async with engine.connect() as connection, connection.begin() as transaction:
+            try:
+                return await connection.run_sync(check, *args)
+            finally:
+                await transaction.rollback()
+    finally:
+        await engine.dispose()
+
+
+async def in_committed_transaction(url: URL, check: Callable[..., Any], *args: object) -> Any:
+    """``check(connection, *args)`` on ``url``, committed (building the test database)."""
+    engine = create_database_engine(url)
+    try:
+        async with engine.begin() as connection:
+            return await connection.run_sync(check, *args)
+    finally:
+        await engine.dispose()
+
+
+def alembic_config(path: Path, connection: Connection) -> Config:
+    """The project's Alembic config, with ``env.py`` told to use ``connection``."""
+    from alembic.config import Config
+
+    config = Config(str(path))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade_to_head(connection: Connection, config_path: Path) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(config_path, connection), "head")
+
+
+def drift(connection: Connection, config_path: Path, metadata: MetaData) -> list[str]:
+    """Migrate the empty database to head, then compare it with the models."""
+    upgrade_to_head(connection, config_path)
+    return schema_differences(connection, metadata)
+
+
+def schema_differences(connection: Connection, metadata: MetaData) -> list[str]:
+    """What autogenerate would write for this database, one readable line per difference."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(connection, opts={"target_metadata": metadata})
+    lines: list[str] = []
+    for difference in compare_metadata(context, metadata):
+        steps = difference if isinstance(difference, list) else [difference]
+        lines.extend(describe(step) for step in steps)
+    return lines
+
+
+def drift_message(differences: Sequence[str], config_path: Path) -> str:
+    lines = "\n".join(f"  - {line}" for line in differences)
+    command = NEW_REVISION.format(alembic=alembic_command(config_path))
+    return DRIFT_MESSAGE.format(count=len(differences), lines=lines, command=command)
+
+
+def alembic_command(config_path: Path) -> str:
+    """How to run Alembic with this config from the project root, for the messages."""
+    try:
+        relative = config_path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        relative = config_path
+    return "uv run alembic" if str(relative) == "alembic.ini" else f"uv run alembic -c {relative}"
+
+
+@dataclass(frozen=True)
+class RoundTrip:
+    """How the walk went: the revisions walked, and the first step that failed, if one did."""
+
+    revisions: int
+    failure: str | None = None
+
+
+def round_trip(connection: Connection, config_path: Path) -> RoundTrip:
+    """Every revision up, all down to the base, all up again; stops at the first failure.
+
+    Alembic runs the revisions one at a time in each direction; the one that
+    failed is found in the traceback.
+    """
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config(config_path, connection)
+    scripts = list(ScriptDirectory.from_config(config).walk_revisions())
+    for direction, target in (("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head")):
+        run = command.upgrade if direction == "upgrade" else command.downgrade
+        try:
+            run(config, target)
+        except Exception as error:
+            failure = step_failure(scripts, direction, error, alembic_command(config_path))
+            return RoundTrip(len(scripts), failure)
+    return RoundTrip(len(scripts))
+
+
+def step_failure(scripts: Sequence[Script], direction: str, error: Exception, alembic: str) -> str:
+    revision = failing_revision(scripts, error)
+    if revision is None:
+        name, title = "(unknown: see the error)", "no message"
+    else:
+        name, title = revision.revision, first_line(revision.doc) or "no message"
+    return STEP_MESSAGE.format(
+        revision=name,
+        title=title,
+        direction=direction,
+        error=f"{type(error).__name__}: {error}",
+        alembic=alembic,
+    )
+
+
+def failing_revision(scripts: Sequence[Script], error: BaseException) -> Script | None:
+    """The revision whose file the traceback went through last."""
+    by_file = {Path(script.path).resolve(): script for script in scripts}
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        script = by_file.get(Path(frame.filename).resolve())
+        if script is not None:
+            return script
+    return None
+
+
+def first_line(text: str | None) -> str:
+    return (text or "").strip().split("\n", 1)[0]
+
+
+ROUND_TRIP_SCRIPT = """
+import sys
+from alembic.config import main
+for step in (["upgrade", "head"], ["downgrade", "base"], ["upgrade", "head"]):
+    main(argv=["-c", sys.argv[1], *step])
+"""
+"""The round trip for an ``env.py`` that opens its own connection: run as ``python -c``."""
+RUNNING = re.compile(r"Running (upgrade|downgrade) (\S*) -> (\S*), ?(.*)")
+"""Alembic's log line before each revision it runs."""
+
+
+def round_trip_arguments(config_path: Path) -> list[str]:
+    return ["-c", ROUND_TRIP_SCRIPT, str(config_path)]
+
+
+def round_trip_output_failure(output: str, config_path: Path) -> str:
+    """The failure of a round trip run by ``ROUND_TRIP_SCRIPT``, from what it printed."""
+    steps = RUNNING.findall(output)
+    lines = output.strip().splitlines()
+    error = lines[-1] if lines else "no output"
+    direction, source, target, title = steps[-1] if steps else ("upgrade", "", "", "")
+    return STEP_MESSAGE.format(
+        revision=(target if direction == "upgrade" else source) or "(none ran)",
+        title=title or "no message",
+        direction=direction,
+        error=error,
+        alembic=alembic_command(config_path),
+    )
+
+
+def describe(difference: tuple[Any, ...]) -> str:
+    """One autogenerate difference as a sentence that names the table and column."""
+    kind = difference[0]
+    if kind in ("add_column", "remove_column"):
+        table, column = difference[2], difference[3]
+        return f"column {table}.{column.name}: {where(kind)}"
+    if kind in ("add_table", "remove_table"):
+        return f"table {difference[1].name}: {where(kind)}"
+    if kind.startswith("modify_"):
+        _, _, table, column, _, database_value, model_value = difference
+        what = kind.removeprefix("modify_")
+        return (
+            f"column {table}.{column}: {what} is {database_value!r} in the migrations, "
+            f"{model_value!r} in the models"
+        )
+    if kind.startswith(("add_", "remove_")):
+        item = difference[1]
+        table = getattr(getattr(item, "table", None), "name", "?")
+        columns = ", ".join(column.name for column in getattr(item, "columns", []))
+        noun = kind.split("_", 1)[1].replace("fk", "foreign key")
+        return f"{noun} {item.name or '(unnamed)'} on {table}({columns}): {where(kind)}"
+    return repr(difference)
+
+
+def where(kind: str) -> str:
+    if kind.startswith("add_"):
+        return "in the models, not in the migrations"
+    return "in the migrations, not in the models"

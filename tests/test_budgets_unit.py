@@ -1,0 +1,152 @@
+"""What a test is charged against its tier's budget, computed in-process from fake clocks.
+
+``clocks.py`` and ``budgets.py`` are plain Python in the template; their arithmetic
+(run delay subtracted, never below the CPU time, shared teardowns left out) is
+checked here with readings made up by hand, so no test depends on the machine's load.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from harness.plugin_modules import load_plugin
+
+
+@pytest.fixture(scope="module")
+def clocks() -> ModuleType:
+    return load_plugin("clocks")
+
+
+@pytest.fixture(scope="module")
+def budgets() -> ModuleType:
+    return load_plugin("budgets")
+
+
+class FakeItem:
+    """The parts of a ``pytest.Item`` the budget keeper reads: its tier and its markers."""
+
+    def __init__(self, tier: str | None, *markers: str) -> None:
+        self.nodeid = "tests/unit/test_x.py::test_x"
+        self.tier = tier
+        self.stash = pytest.Stash()
+        if tier is not None:
+            self.stash[load_plugin("tiers").tier_key] = tier
+        self.markers = set(markers)
+
+    def get_closest_marker(self, name: str) -> object | None:
+        return name if name in self.markers else None
+
+
+def usage(clocks: ModuleType, wall: float, cpu: float, queued: float | None) -> Any:
+    """The usage between two readings ``wall`` s apart, ``queued`` s of them waiting for a CPU."""
+    start = clocks.Clocks(10.0, 1.0, None if queued is None else {1: 5.0})
+    end = clocks.Clocks(10.0 + wall, 1.0 + cpu, None if queued is None else {1: 5.0 + queued})
+    measured = clocks.Usage()
+    measured.add(start, end)
+    return measured
+
+
+def test_time_spent_waiting_for_a_cpu_is_not_charged(clocks: ModuleType) -> None:
+    measured = usage(clocks, wall=0.300, cpu=0.002, queued=0.290)
+
+    assert measured.charged == pytest.approx(0.010)
+
+
+def test_a_test_is_charged_at_least_the_cpu_it_used(clocks: ModuleType) -> None:
+    measured = usage(clocks, wall=0.300, cpu=0.250, queued=0.200)
+
+    assert measured.charged == pytest.approx(0.250)
+
+
+def test_without_run_delays_the_wall_time_is_charged(clocks: ModuleType) -> None:
+    measured = usage(clocks, wall=0.300, cpu=0.002, queued=None)
+
+    assert not measured.queue_known
+    assert measured.charged == pytest.approx(0.300)
+
+
+def test_threads_that_appear_during_the_span_count_from_zero(clocks: ModuleType) -> None:
+    start = clocks.Clocks(0.0, 0.0, {1: 1.0})
+    end = clocks.Clocks(1.0, 0.1, {1: 1.2, 2: 0.3})
+    measured = clocks.Usage()
+
+    measured.add(start, end)
+
+    assert measured.queued == pytest.approx(0.5)
+
+
+def test_a_span_added_with_a_negative_sign_is_taken_back(clocks: ModuleType) -> None:
+    start, end = clocks.Clocks(0.0, 0.0, {1: 0.0}), clocks.Clocks(1.0, 0.5, {1: 0.25})
+    measured = clocks.Usage()
+
+    measured.add(start, end)
+    measured.add(start, end, sign=-1.0)
+
+    assert (measured.wall, measured.cpu, measured.queued) == (0.0, 0.0, 0.0)
+
+
+def test_usages_add_up_and_an_unknown_queue_stays_unknown(clocks: ModuleType) -> None:
+    known, unknown = clocks.Usage(1.0, 0.5, 0.25), clocks.Usage(2.0, 1.0, 0.0, queue_known=False)
+
+    total = known.plus(unknown)
+
+    assert (total.wall, total.cpu, total.queued, total.queue_known) == (3.0, 1.5, 0.25, False)
+
+
+def test_a_teardown_of_shared_fixtures_is_left_out_of_the_tests_own_time(
+    budgets: ModuleType, clocks: ModuleType
+) -> None:
+    phases, teardown = clocks.Usage(0.05, 0.05, 0.0), clocks.Usage(2.0, 0.1, 0.0)
+
+    alone = budgets.Timing(phases, teardown)
+    shared = budgets.Timing(phases, teardown, shared_teardown_ran=True)
+
+    assert alone.own.wall == pytest.approx(2.05)
+    assert shared.own.wall == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize(
+    ("item", "charged", "over"),
+    [
+        pytest.param(FakeItem("unit"), 0.150, True, id="unit-over"),
+        pytest.param(FakeItem("unit"), 0.100, False, id="unit-at-budget"),
+        pytest.param(FakeItem("integration"), 0.900, False, id="integration-under"),
+        pytest.param(FakeItem("integration"), 1.2, True, id="integration-over"),
+        pytest.param(FakeItem("e2e"), 60.0, False, id="e2e-has-no-budget"),
+        pytest.param(FakeItem(None), 60.0, False, id="untiered-has-no-budget"),
+        pytest.param(FakeItem("unit", "slow"), 5.0, False, id="slow-is-exempt"),
+        pytest.param(FakeItem("unit", "performance"), 5.0, False, id="performance-is-exempt"),
+    ],
+)
+def test_only_tiered_unexempt_tests_over_their_budget_are_found(
+    budgets: ModuleType, clocks: ModuleType, item: FakeItem, charged: float, over: bool
+) -> None:
+    keeper = budgets.BudgetKeeper({"unit": 0.1, "integration": 1.0}, strict=False, enabled=True)
+    timing = budgets.Timing(clocks.Usage(charged, 0.001, 0.0))
+    budget = {"unit": 0.1, "integration": 1.0}.get(item.tier or "")
+
+    finding = keeper.check(item, timing)
+    keeper.delays.close()
+
+    assert (finding is not None) == over
+    if over:
+        assert (finding.tier, finding.seconds, finding.budget) == (item.tier, charged, budget)
+
+
+def test_the_finding_splits_the_time_and_names_the_fix(budgets: ModuleType) -> None:
+    finding = budgets.OverBudget("tests/unit/test_x.py::test_x", "unit", 0.25, 0.1, 0.05)
+
+    assert finding.describe() == (
+        "tests/unit/test_x.py::test_x: unit test took 250 ms (50 ms computing, 200 ms waiting), "
+        "budget 100 ms. Fix: make it faster (mock what is slow, never wait), mark it "
+        "@pytest.mark.slow, or move it to tests/integration/"
+    )
+
+
+def test_cpu_time_above_the_charged_time_never_shows_a_negative_wait(budgets: ModuleType) -> None:
+    finding = budgets.OverBudget("t.py::t", "integration", 1.5, 1.0, 2.0)
+
+    assert "(1500 ms computing, 0 ms waiting), budget 1000 ms" in finding.describe()
