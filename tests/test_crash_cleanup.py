@@ -177,7 +177,8 @@ from pathlib import Path
 from .api_server import running_api_server
 
 
-async def test_waits_to_be_killed_with_the_server_up() -> None:
+async def test_waits_to_be_killed_with_the_server_up(run_cli) -> None:
+    await run_cli("list-playlists")  # the CLI's helper process and its folder exist too
     async with running_api_server() as base_url:
         marker = Path(os.environ["CRASH_MARKER"])
         marker.with_suffix(".tmp").write_text(f"{os.getpid()} {base_url}")
@@ -285,6 +286,16 @@ def folders(temp_dir: Path) -> list[str]:
     return sorted(path.name for path in temp_dir.glob(SQLITE_FOLDERS))
 
 
+def anything_else(temp_dir: Path) -> list[str]:
+    """What is in ``TMPDIR`` besides the runs' folders, pytest's own and uv's locks."""
+    ours = {*folders(temp_dir)}
+    return sorted(
+        path.name
+        for path in temp_dir.iterdir()
+        if path.name not in ours and not path.name.startswith(("pytest-of-", "uv-"))
+    )
+
+
 @pytest.fixture
 def temp_dir(tmp_path: Path) -> Iterator[Path]:
     """The killed run's and the next run's ``TMPDIR``: their folders and nothing else.
@@ -345,6 +356,7 @@ def test_killed_pytest_leaves_no_server_and_the_next_run_removes_its_folders(
     left = folders(temp_dir)
     if kill == signal.SIGKILL:  # SIGTERM may yet get a handler that cleans up
         assert f"p{killed.process.pid}t" in " ".join(left), killed.output()
+    assert anything_else(temp_dir) == []  # e.g. the E2E CLI's folder: inside the run's
     next_run = next_unit_run(waiting_project, temp_dir)
     assert next_run.returncode == 0, next_run.output
     assert removed_in(next_run) == folders_removed(len(left)), next_run.output

@@ -18,7 +18,6 @@ import json
 import os
 import signal
 import sys
-import tempfile
 from pathlib import Path
 
 SERVER = r"""
@@ -73,13 +72,14 @@ FORK_AVAILABLE = hasattr(os, "fork")
 class CliForks:
     """The helper process of one worker, started on the first call, stopped at the end."""
 
-    def __init__(self, cli_module: str, prog: str, timeout_seconds: float) -> None:
+    def __init__(self, cli_module: str, prog: str, timeout_seconds: float, folder: Path) -> None:
+        """``folder``: an empty folder of this worker's, for the calls' output and the log."""
         self._cli_module = cli_module
         self._prog = prog
         self._timeout_seconds = timeout_seconds
         self._process: asyncio.subprocess.Process | None = None
         self._lock = asyncio.Lock()
-        self._folder = Path(tempfile.mkdtemp(prefix="cli-forks-"))
+        self._folder = folder
 
     async def run(self, args: tuple[str, ...]) -> tuple[int, str, str]:
         """Exit status, stdout and stderr of one call; a child that overruns is killed."""

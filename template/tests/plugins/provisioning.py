@@ -89,6 +89,15 @@ def run_folder(prefix: str) -> Path:
     return folder
 
 
+def scratch_folder(prefix: str) -> Path:
+    """A new folder inside the run's, for files a test helper keeps while the run lasts.
+
+    It goes with the run's folder: at the end of the run, or, if the run is
+    killed, when the next run reaps what it left.
+    """
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=os.environ.get(RUN_FOLDER_ENV)))
+
+
 def run_owner(folder: Path) -> Owner:
     """The run's first process, as written in the run folder's name."""
     owner = owner_in(folder.name)
