@@ -35,6 +35,8 @@ from sqlalchemy.engine import URL, make_url
 
 from harness.project import TEMPLATE_ROOT, GeneratedProject, PytestRun
 
+pytestmark = pytest.mark.field
+
 SAMPLES = Path(__file__).parent / "samples"
 ADOPTING_BLOCK = re.compile(r"^## Adopting.*?^```bash\n(.*?)^```", re.MULTILINE | re.DOTALL)
 OUTCOME_LINE = re.compile(r"^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (\S+)", re.MULTILINE)

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from benchmarks import peer_django, peer_sqla
 from benchmarks.benchmark import run_benchmark
 from benchmarks.generated_tests import STRATEGIES
@@ -21,6 +23,8 @@ from benchmarks.schema_report import TITLE as SCHEMA_TITLE
 from benchmarks.settings import QUICK
 from benchmarks.targets import evaluate
 from harness.project import TEMPLATE_ROOT, GeneratedProject
+
+pytestmark = pytest.mark.field
 
 REAL_REPORT = TEMPLATE_ROOT / "docs" / "performance.md"
 

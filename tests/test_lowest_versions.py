@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from harness.project import GeneratedProject, render
+
+pytestmark = pytest.mark.field
 
 
 def test_lowest_direct_versions_pass_lint_types_and_the_fast_suite(tmp_path: Path) -> None:

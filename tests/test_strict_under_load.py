@@ -17,7 +17,11 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
+
 from harness.project import GeneratedProject
+
+pytestmark = pytest.mark.field
 
 HOGS_PER_CORE = 4
 PLANTED = "tests/unit/domain/test_planted_slow.py"
