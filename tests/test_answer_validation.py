@@ -266,8 +266,11 @@ def adopting(name: str, message: str) -> object:
             "installs or imports, and would clash with it at import: give the import name of "
             "your application's code.",
         ),
-        adopting("json", "package_name 'json' shadows the standard-library module 'json': "
-                 "choose another name (e.g. json_app)."),  # fmt: skip
+        adopting(
+            "json",
+            "package_name 'json' shadows the standard-library module 'json': "
+            "choose another name (e.g. json_app).",
+        ),
         adopting("My-App", f"package_name 'My-App' {NOT_AN_IMPORT_NAME}"),
     ],
 )
@@ -284,9 +287,7 @@ def test_adopting_refuses_a_package_name_that_clashes_with_what_the_copy_adds(
 
 
 @pytest.mark.parametrize("name", ["src", "app"])
-def test_adopting_accepts_the_projects_real_import_name_even_src(
-    tmp_path: Path, name: str
-) -> None:
+def test_adopting_accepts_the_projects_real_import_name_even_src(tmp_path: Path, name: str) -> None:
     """An adopting copy creates no src/ and none of the reference backend's dependencies."""
     root = render(tmp_path / "project", backend="existing", package_name=name)
 
