@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import MetaData
 from sqlalchemy.engine import URL, Connection
 
+from .commands import error_of, runner, without_footer
 from .seams import create_database_engine
 
 if TYPE_CHECKING:
@@ -128,7 +129,8 @@ def alembic_command(config_path: Path) -> str:
         relative = config_path.resolve().relative_to(Path.cwd().resolve())
     except ValueError:
         relative = config_path
-    return "uv run alembic" if str(relative) == "alembic.ini" else f"uv run alembic -c {relative}"
+    alembic = f"{runner(Path.cwd())}alembic"
+    return alembic if str(relative) == "alembic.ini" else f"{alembic} -c {relative}"
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,7 @@ def step_failure(scripts: Sequence[Script], direction: str, error: Exception, al
         revision=name,
         title=title,
         direction=direction,
-        error=f"{type(error).__name__}: {error}",
+        error=f"{type(error).__name__}: {without_footer(str(error))}",
         alembic=alembic,
     )
 
@@ -207,8 +209,7 @@ def round_trip_arguments(config_path: Path) -> list[str]:
 def round_trip_output_failure(output: str, config_path: Path) -> str:
     """The failure of a round trip run by ``ROUND_TRIP_SCRIPT``, from what it printed."""
     steps = RUNNING.findall(output)
-    lines = output.strip().splitlines()
-    error = lines[-1] if lines else "no output"
+    error = error_of(output)  # the database's own error, not SQLAlchemy's footer
     direction, source, target, title = steps[-1] if steps else ("upgrade", "", "", "")
     return STEP_MESSAGE.format(
         revision=(target if direction == "upgrade" else source) or "(none ran)",
