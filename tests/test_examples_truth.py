@@ -213,3 +213,48 @@ def test_a_suite_fixture_failing_is_left_as_pytest_reports_it() -> None:
 
     assert examples.project_fixture_location(examples.is_example, plugins.parents[1]) is None
     assert examples.project_fixture_location(len, plugins.parents[1]) is None
+
+
+# -- the round trip's failure, from a subprocess whose env.py logs nothing ----
+
+REVISION_FILE = '''"""price entries, and yen
+
+Revision ID: 7f8e9d0c1b2a
+"""
+revision = "7f8e9d0c1b2a"
+'''
+
+
+@pytest.fixture(scope="module")
+def migration_checks() -> ModuleType:
+    """``migration_checks`` with a stand-in for ``seams`` (rendered from Jinja)."""
+    load_plugin("commands")
+    seams = ModuleType("template_plugins.seams")
+    seams.create_database_engine = None  # type: ignore[attr-defined]  # not called here
+    sys.modules.setdefault("template_plugins.seams", seams)
+    return load_plugin("migration_checks")
+
+
+def test_a_failing_downgrade_names_its_revision_and_the_databases_error_without_alembic_logs(
+    migration_checks: ModuleType, tmp_path: Path
+) -> None:
+    revision = tmp_path / "versions/7f8e9d0c1b2a_price_entries.py"
+    revision.parent.mkdir()
+    revision.write_text(REVISION_FILE)
+    output = (
+        "round trip: upgrade head\nround trip: downgrade base\n"
+        "Traceback (most recent call last):\n"
+        f'  File "{revision}", line 30, in downgrade\n'
+        '    op.drop_table("no_such_table")\n'
+        "sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) no such table: no_such_table\n"
+        "[SQL: \nDROP TABLE no_such_table]\n"
+        "(Background on this error at: https://example.invalid/e/21/e3q8)\n"
+    )
+
+    message = migration_checks.round_trip_output_failure(output, Path("alembic.ini"))
+
+    assert message.startswith(
+        "Revision 7f8e9d0c1b2a (price entries, and yen) failed to downgrade: "
+        "sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) no such table: "
+        "no_such_table\nEvery revision must go up, down and up again: fix its downgrade()"
+    ), message
