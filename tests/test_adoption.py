@@ -10,6 +10,9 @@ Each sample in tests/samples is shaped like someone else's code (see its README)
   ``[dependency-groups]``, a unit test that uses the database, a bare sessionmaker;
 - billing: PostgreSQL through psycopg, engine built at import from ``DATABASE_URL``;
 - warehouse: an engine built on first use, no pytest configuration at all.
+- gigs: an import package named ``src`` (flat layout, ``package_name=src``), not installable;
+- pricing: Alembic migrations that insert reference rows (seeded currencies), and an
+  autouse fixture in its ``tests/unit/conftest.py`` that connects before each unit test.
 
 For each: ``copier copy --defaults`` changes no existing file, the Adopting block of
 the generated docs runs verbatim (twice, the second changing nothing), the sample's
@@ -103,6 +106,26 @@ SAMPLE_BACKENDS = [
             "entities_module": "warehouse.domain",
             "engine_dispose_import": "warehouse.db:close_engine",
         },
+    ),
+    Sample(
+        "gigs",
+        {
+            "package_name": "src",
+            "base_import": "src.database:Base",
+            "session_import": "src.database:get_session",
+            "entities_module": "src.models",
+        },
+    ),
+    Sample(
+        "pricing",
+        {
+            "base_import": "pricing.db:Base",
+            "session_import": "pricing.db:session",
+            "entities_module": "pricing.db",
+            "engine_dispose_import": "pricing.db:dispose",
+            "database_url_env": "PRICING_DB",
+        },
+        variable="PRICING_DB",
     ),
 ]
 

@@ -43,6 +43,7 @@ pytest_plugins = [
     "tests.plugins.hangs",
     "tests.plugins.pyramid",
     "tests.plugins.interrupts",
+    "tests.plugins.examples",
 ]
 
 

@@ -41,6 +41,8 @@ What every test gets:
 - ``pyramid``: report the tier shares of the run against the target
   (``ci_summary`` turns the report into the CI job's summary).
 - ``interrupts``: one Ctrl-C, even delivered twice by ``uv run``, gives the short report.
+- ``examples``: a project fixture that fails one of the suite's examples is named.
+- ``commands``: the project's runner and a failed command's own error, for messages.
 - ``tracker``, ``queries``: helpers behind ``test_data_tracker`` and ``assert_max_queries``.
 
 Adopted projects also get ``suite`` (``tests/conftest.py``'s fixtures and

@@ -1,9 +1,11 @@
 """The test database's clean state: checked in one statement, restored on demand.
 
-The clean state is what a worker's database holds when a test first needs it:
-empty tables, unless your project seeds some before. Checking it costs one
-statement (every table's row count in one ``UNION ALL``); restoring it
-deletes, children first, every row that was not there, whoever committed it.
+The clean state is what a worker's database holds when a test first needs it,
+right after the schema build: empty tables, or the rows your migrations insert
+(seed data, reference rows), which are the starting point, never a leak.
+Checking it costs one statement (every table's row count in one ``UNION ALL``);
+restoring it deletes, children first, every row that was not there, whoever
+committed it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,12 @@ class CleanState:
                     rows = await connection.execute(select(*_key_columns(table)))
                     keys[table.name] = frozenset(tuple(row) for row in rows)
         return cls(metadata, keys)
+
+    def row_counts(self) -> dict[str, int]:
+        """Every table's row count in the clean state (0 where nothing was seeded)."""
+        return {
+            table.name: len(self.keys.get(table.name, ())) for table in self.metadata.sorted_tables
+        }
 
     async def extra_rows(self, connection: AsyncConnection) -> dict[str, int]:
         """Tables holding more rows than the clean state, with how many more."""

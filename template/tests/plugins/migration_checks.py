@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import MetaData
 from sqlalchemy.engine import URL, Connection
 
+from .commands import error_of, runner, without_footer
 from .seams import create_database_engine
 
 if TYPE_CHECKING:
@@ -128,7 +129,8 @@ def alembic_command(config_path: Path) -> str:
         relative = config_path.resolve().relative_to(Path.cwd().resolve())
     except ValueError:
         relative = config_path
-    return "uv run alembic" if str(relative) == "alembic.ini" else f"uv run alembic -c {relative}"
+    alembic = f"{runner(Path.cwd())}alembic"
+    return alembic if str(relative) == "alembic.ini" else f"{alembic} -c {relative}"
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,7 @@ def step_failure(scripts: Sequence[Script], direction: str, error: Exception, al
         revision=name,
         title=title,
         direction=direction,
-        error=f"{type(error).__name__}: {error}",
+        error=f"{type(error).__name__}: {without_footer(str(error))}",
         alembic=alembic,
     )
 
@@ -193,11 +195,17 @@ ROUND_TRIP_SCRIPT = """
 import sys
 from alembic.config import main
 for step in (["upgrade", "head"], ["downgrade", "base"], ["upgrade", "head"]):
+    print("round trip:", *step, flush=True)
     main(argv=["-c", sys.argv[1], *step])
 """
 """The round trip for an ``env.py`` that opens its own connection: run as ``python -c``."""
 RUNNING = re.compile(r"Running (upgrade|downgrade) (\S*) -> (\S*), ?(.*)")
-"""Alembic's log line before each revision it runs."""
+"""Alembic's log line before each revision it runs (absent when ``env.py`` sets up no logging)."""
+WALKING = re.compile(r"^round trip: (upgrade|downgrade) ", re.MULTILINE)
+"""``ROUND_TRIP_SCRIPT``'s line before each direction."""
+REVISION_FRAME = re.compile(r'File "([^"]+)", line \d+, in (upgrade|downgrade)$', re.MULTILINE)
+"""A traceback frame inside a revision's ``upgrade()`` or ``downgrade()``."""
+REVISION_ID = re.compile(r"""^revision(?:: str)? = ['"]([^'"]+)['"]""", re.MULTILINE)
 
 
 def round_trip_arguments(config_path: Path) -> list[str]:
@@ -207,16 +215,34 @@ def round_trip_arguments(config_path: Path) -> list[str]:
 def round_trip_output_failure(output: str, config_path: Path) -> str:
     """The failure of a round trip run by ``ROUND_TRIP_SCRIPT``, from what it printed."""
     steps = RUNNING.findall(output)
-    lines = output.strip().splitlines()
-    error = lines[-1] if lines else "no output"
-    direction, source, target, title = steps[-1] if steps else ("upgrade", "", "", "")
+    frames = REVISION_FRAME.findall(output)
+    walked = WALKING.findall(output)
+    revision, title = "(none ran)", ""
+    direction = walked[-1] if walked else "upgrade"
+    if steps:
+        direction, source, target, title = steps[-1]
+        revision = (target if direction == "upgrade" else source) or revision
+    elif frames:  # no Alembic log: the revision's file is in the traceback
+        path, direction = frames[-1]
+        revision, title = revision_in_file(Path(path))
     return STEP_MESSAGE.format(
-        revision=(target if direction == "upgrade" else source) or "(none ran)",
+        revision=revision,
         title=title or "no message",
         direction=direction,
-        error=error,
+        error=error_of(output),  # the database's own error, not SQLAlchemy's footer
         alembic=alembic_command(config_path),
     )
+
+
+def revision_in_file(path: Path) -> tuple[str, str]:
+    """A revision file's id and the first line of its docstring, as far as they can be read."""
+    try:
+        text = path.read_text()
+    except OSError:
+        return path.stem, ""
+    found = REVISION_ID.search(text)
+    docstring = re.match(r'\s*(?:"""|\'\'\')\s*(.*)', text)
+    return (found.group(1) if found else path.stem), (docstring.group(1) if docstring else "")
 
 
 def describe(difference: tuple[Any, ...]) -> str:

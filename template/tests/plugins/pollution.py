@@ -5,7 +5,8 @@ Rows that a test commits outside ``db_session`` and nobody deletes (through
 from the cause, in an order that depends on the seed. So each integration and
 E2E test finds the worker's database with its schema before it starts, and
 after its teardown the rows are counted against the clean state (one
-statement, on the worker's connection). A test that left rows fails naming the
+statement, on the worker's connection): the rows the schema build left, none
+or your migrations' seed rows. A test that left rows fails naming the
 tables and the counts, and the rows are deleted: the next test starts clean.
 
 Counting is skipped when nothing can have written since the last count: no
@@ -155,5 +156,5 @@ def _database_tiers_start_and_end_clean(request: pytest.FixtureRequest) -> Itera
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def clean_state(db_connection: AsyncConnection) -> CleanState:
-    """The worker's database as the first test that needs it finds it (normally empty)."""
+    """The worker's database right after the schema build: empty, or the rows migrations seed."""
     return await CleanState.capture(db_connection, metadata)
