@@ -100,7 +100,8 @@ def rendered_0_1_0(releases: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="module")
 def migrate() -> ModuleType:
     """hooks/migrate.py, to compute what the rename migration is allowed to change."""
-    spec = importlib.util.spec_from_file_location("template_hooks_migrate", TEMPLATE_ROOT / "hooks/migrate.py")
+    path = TEMPLATE_ROOT / "hooks/migrate.py"
+    spec = importlib.util.spec_from_file_location("template_hooks_migrate", path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
