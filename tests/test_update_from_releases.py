@@ -24,7 +24,7 @@ import copier
 import pytest
 from copier.errors import UnsafeTemplateError
 
-from harness.project import TEMPLATE_ROOT, GeneratedProject, PytestRun
+from harness.project import QUALITY_CHECKS, TEMPLATE_ROOT, GeneratedProject, PytestRun
 from harness.sharing import build_once
 from tests.test_update import GIT_IDENTITY, NOT_COPIED, edit, git
 
@@ -184,7 +184,7 @@ def team_edits(project: Path) -> None:
         conftest.write(FIXTURE)
     pyproject = project / "pyproject.toml"
     edit(pyproject, '    "uvicorn>=0.30,<1",\n', '    "uvicorn>=0.30,<1",\n    "anyio>=4,<5",\n')
-    edit(pyproject, '"PIE", "RET"]', '"PIE", "RET", "T20"]')
+    edit(pyproject, '"PIE", "RET"]', '"PIE", "RET", "PERF"]')
     git(project, "commit", "-qam", "our own work")
 
 
@@ -195,8 +195,8 @@ def resolve(project: Path, path: str) -> None:
     """
     file = project / path
     text = CONFLICT.sub(lambda hunk: hunk.group(2), file.read_text())
-    if '"T20"' not in text:
-        text = text.replace('"PIE", "RET"]', '"PIE", "RET", "T20"]', 1)
+    if '"PERF"' not in text:
+        text = text.replace('"PIE", "RET"]', '"PIE", "RET", "PERF"]', 1)
     file.write_text(text)
     git(project, "add", path)
 
@@ -288,3 +288,7 @@ def test_edited_project_conflicts_only_where_the_team_and_the_template_both_chan
     assert git(project, "status", "--porcelain", "--ignored", "--", "*.db") == ""
     run = installed.pytest("-p", "no:randomly")
     assert run.returncode == 0, run.output
+    installed.run(installed.bin("ruff"), "format", ".", check=True)  # CHANGELOG, Upgrading
+    for check in QUALITY_CHECKS:
+        result = installed.tool(check.values[0])
+        assert result.returncode == 0, result.stdout + result.stderr
