@@ -326,6 +326,10 @@ def test_adopted_project_with_alembic_gets_the_same_checks_through_its_own_env_p
     models = project.read("src/catalog/models.py")
     project.write("src/catalog/models.py", models.replace(PRICE_COLUMN, PRICE_COLUMN + SKU_COLUMN))
     drifted = project.pytest("-p", "no:randomly", ADOPTED_TESTS, env=real)
+    command = re.search(r"^Write the missing revision: (.+)$", drifted.output, re.MULTILINE)
+    assert command is not None, drifted.output
+    written = project.run("bash", "-c", command.group(1), env=real)  # as printed
+    fixed = project.pytest("-p", "no:randomly", ADOPTED_TESTS, env=real)
     (root / "alembic.ini").rename(root / "alembic.ini.off")
     without = project.pytest("-p", "no:randomly", "--collect-only", "tests/e2e", env=real)
 
@@ -334,6 +338,12 @@ def test_adopted_project_with_alembic_gets_the_same_checks_through_its_own_env_p
     drifted.assert_outcomes(passed=1, failed=1)
     report = failure_of(drifted, "test_migrations_build_the_schema_the_models_declare")
     assert "column item.sku: in the models, not in the migrations" in report
+    assert command.group(1) == (
+        f'uv run pytest {ADOPTED_TESTS} --pyramid-new-revision="catch up with the models"'
+    )
+    assert written.returncode == 0, written.stdout + written.stderr
+    assert list(root.rglob("*catch_up_with_the_models.py")), "no revision written"
+    fixed.assert_outcomes(passed=2, failed=0, error=0)
     assert without.returncode == 0, without.output
     assert "test schema: create_all (no alembic.ini found)" in without.output
     assert "test_pyramid_migrations" not in without.output
