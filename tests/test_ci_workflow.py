@@ -342,6 +342,9 @@ def test_lock_file_is_committed_and_ci_reports_are_ignored(renders: dict[str, Pa
     assert "uv run pre-commit install" in readme
     assert "uv sync --resolution lowest-direct" in readme
     assert "uv.lock is committed" in (root / ".gitignore").read_text()
+    message = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())["_message_after_copy"]
+    assert "uv sync && uv run pytest\n  git init && git add -A && git commit" in message
+    assert "commit it with the rest" in message
 
 
 def test_ci_none_renders_no_github_folder_and_no_durations(tmp_path: Path) -> None:
