@@ -42,12 +42,18 @@ if TYPE_CHECKING:
 # Alembic is imported by the functions that use it, not here: collecting the
 # migration tests (``pytest -m unit`` collects them too) must not cost its import.
 
-NEW_REVISION = '{alembic} revision --autogenerate -m "describe the change"'
+NEW_REVISION = '{run}pytest {test_file} --pyramid-new-revision="catch up with the models"'
+"""Works as printed on a fresh checkout: the run's own test database is the scratch one."""
 DRIFT_MESSAGE = (
     "The models and the migrations disagree ({count} difference(s), as `alembic check` "
-    "compares them):\n{lines}\nWrite the missing revision: {command}\nthen read the revision "
-    "it writes and run the tests again. See docs/testing.md#migrations"
+    "compares them):\n{lines}\nWrite the missing revision: {command}\n(it runs `alembic "
+    "revision --autogenerate` on an empty database the run makes and removes; put your own "
+    "words in the quotes), then read the revision it writes and run the tests again. "
+    "Meanwhile the run's other tests got the models' tables and columns (create_all), so "
+    "a table or column the migrations lack fails only here. See docs/testing.md#migrations"
 )
+AHEAD = ("add_table", "add_column")
+"""What the models have and the migrations lack: tables or columns every query would miss."""
 STEP_MESSAGE = (
     "Revision {revision} ({title}) failed to {direction}: {error}\n"
     "Every revision must go up, down and up again: fix its {direction}(), so that "
@@ -98,10 +104,36 @@ def upgrade_to_head(connection: Connection, config_path: Path) -> None:
     command.upgrade(alembic_config(config_path, connection), "head")
 
 
-def drift(connection: Connection, config_path: Path, metadata: MetaData) -> list[str]:
-    """Migrate the empty database to head, then compare it with the models."""
+def drift(
+    connection: Connection, config_path: Path, metadata: MetaData, new_revision: str | None = None
+) -> list[str]:
+    """Migrate the empty database to head, then compare it with the models.
+
+    With ``new_revision`` (``--pyramid-new-revision``), a difference is written as a
+    new revision with that message, then applied, and what remains is returned.
+    """
     upgrade_to_head(connection, config_path)
-    return schema_differences(connection, metadata)
+    differences = schema_differences(connection, metadata)
+    if differences and new_revision:
+        from alembic import command
+
+        command.revision(alembic_config(config_path, connection), new_revision, autogenerate=True)
+        upgrade_to_head(connection, config_path)
+        differences = schema_differences(connection, metadata)
+    return differences
+
+
+def models_ahead(connection: Connection, metadata: MetaData) -> list[str]:
+    """Tables and columns of the models that the migrated database at hand lacks."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(connection, opts={"target_metadata": metadata})
+    return [
+        describe(difference)
+        for difference in compare_metadata(context, metadata)
+        if isinstance(difference, tuple) and difference[0] in AHEAD
+    ]
 
 
 def schema_differences(connection: Connection, metadata: MetaData) -> list[str]:
@@ -117,10 +149,18 @@ def schema_differences(connection: Connection, metadata: MetaData) -> list[str]:
     return lines
 
 
-def drift_message(differences: Sequence[str], config_path: Path) -> str:
+def drift_message(differences: Sequence[str], test_file: Path) -> str:
+    """The failure of the drift test in ``test_file``, with the command that fixes it."""
     lines = "\n".join(f"  - {line}" for line in differences)
-    command = NEW_REVISION.format(alembic=alembic_command(config_path))
+    command = NEW_REVISION.format(run=runner(Path.cwd()), test_file=relative_to_cwd(test_file))
     return DRIFT_MESSAGE.format(count=len(differences), lines=lines, command=command)
+
+
+def relative_to_cwd(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def alembic_command(config_path: Path) -> str:
