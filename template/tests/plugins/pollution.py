@@ -31,6 +31,7 @@ from .baseline import fail_unless_baselined
 from .clean_state import CleanState
 from .seams import metadata
 from .settings import guards_enabled
+from .shared_data import registry
 from .tiers import tier_of
 
 POLLUTION_GUARD = "pollution"
@@ -141,6 +142,7 @@ def _database_tiers_start_and_end_clean(request: pytest.FixtureRequest) -> Itera
     loop = request.getfixturevalue("session_loop")
     watch = request.config.stash[write_watch_key]
     watch.watch_commits(connection)
+    loop.run_until_complete(registry(request.config).settle(connection, state))
     yield
     if not watch.dirty and tier not in ALWAYS_COUNTED_TIERS:
         return
