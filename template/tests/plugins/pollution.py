@@ -57,6 +57,7 @@ WRITER_EVENTS = frozenset(
     }
 )
 """Audit events of a process, a raw driver connection or a server request: each may write."""
+CONNECT_EVENTS = frozenset({"sqlite3.connect", "socket.connect"})
 LEFTOVER_ROWS_MESSAGE = (
     "Test pollution: this test left rows in the database that nothing removed:\n"
     "{tables}\nThey were deleted, so later tests start clean. Fix: use db_session, whose "
@@ -125,7 +126,7 @@ class WriteWatch:
     def _on_audit(self, name: str, _args: tuple[Any, ...]) -> None:
         if name in WRITER_EVENTS:
             self.dirty = True
-            if name != "socket.connect":  # every new server connection, reads too
+            if name not in CONNECT_EVENTS:  # new connections read too; and open on other threads
                 self.sources.note()
 
 
@@ -222,13 +223,15 @@ def _database_tiers_start_and_end_clean(request: pytest.FixtureRequest) -> Itera
     loop = request.getfixturevalue("session_loop")
     watch = request.config.stash[write_watch_key]
     watch.watch_commits(connection)
-    loop.run_until_complete(registry(request.config).settle(connection, state))
+    with watch.sources.mute():
+        loop.run_until_complete(registry(request.config).settle(connection, state))
     yield
     if not watch.dirty and tier not in ALWAYS_COUNTED_TIERS:
         return
-    extra = loop.run_until_complete(state.extra_rows(connection))
-    if extra:
-        loop.run_until_complete(state.restore(connection))
+    with watch.sources.mute():
+        extra = loop.run_until_complete(state.extra_rows(connection))
+        if extra:
+            loop.run_until_complete(state.restore(connection))
     watch.dirty = False
     sources = watch.sources.take()
     if extra:
@@ -238,11 +241,11 @@ def _database_tiers_start_and_end_clean(request: pytest.FixtureRequest) -> Itera
 def blame(item: pytest.Item, sources: set[Source], tables: str) -> None:
     """Fail the test that wrote the rows, or, if another did, report that one."""
     __tracebackhide__ = True
-    if not sources or any(source.kind == "test" for source in sources):
+    if not sources or Source("test", item.nodeid) in sources:
         message = LEFTOVER_ROWS_MESSAGE.format(tables=tables)
     elif fixtures := sorted(source.name for source in sources if source.kind == "fixture"):
         message = FIXTURE_ROWS_MESSAGE.format(fixture=fixtures[0], tables=tables)
-    else:
+    else:  # written by a test that ended (its teardown, or a thread it left running)
         for source in sorted(sources, key=lambda source: source.name):
             how = BY_ITS_THREAD if source.kind == "late" else ""
             finding = LATE_ROWS_MESSAGE.format(

@@ -40,7 +40,7 @@ class SharedDataRegistry:
     active: list[SharedData] = field(default_factory=list)
 
     async def settle(self, connection: AsyncConnection, clean_state: CleanState) -> None:
-        """Before a test runs: rows its module's fixtures committed become part of the clean state."""
+        """Before a test runs: rows its module's fixtures committed join the clean state."""
         for shared in self.active:
             if shared.rows is None:
                 shared.rows = await shared.tracker.owned(connection)
