@@ -119,7 +119,7 @@ CULPRITS = {
 
 
         @pytest_asyncio.fixture(scope="module", loop_scope="session")
-        async def untracked_track():
+        async def untracked_track(db_connection):  # the schema, when it runs first
             async with get_session() as session:
                 uow = get_unit_of_work(session)
                 track = Track(title="Untracked", artists=[Artist(name="Nobody")])

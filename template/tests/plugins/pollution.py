@@ -193,9 +193,14 @@ def pytest_fixture_setup(
     sources = request.config.stash[write_watch_key].sources
     sources.fixtures.append(fixturedef.argname)
     try:
-        return (yield)
+        result = yield
     finally:
         sources.fixtures.pop()
+    if fixturedef.argname == "db_connection" and guards_enabled(request.config):
+        # Before any other fixture can commit: a module fixture's rows are not "clean".
+        with sources.mute():
+            request.getfixturevalue("clean_state")
+    return result
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
