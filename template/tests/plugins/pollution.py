@@ -155,6 +155,7 @@ class LateWrites:
 
 
 write_watch_key = pytest.StashKey[WriteWatch]()
+clean_state_key = pytest.StashKey[CleanState]()
 
 
 def leftover_lines(extra: dict[str, int]) -> str:
@@ -198,8 +199,10 @@ def pytest_fixture_setup(
         sources.fixtures.pop()
     if fixturedef.argname == "db_connection" and guards_enabled(request.config):
         # Before any other fixture can commit: a module fixture's rows are not "clean".
+        loop = request.getfixturevalue("session_loop")
         with sources.mute():
-            request.getfixturevalue("clean_state")
+            state = loop.run_until_complete(CleanState.capture(result, metadata))
+        request.config.stash[clean_state_key] = state
     return result
 
 
@@ -262,6 +265,8 @@ def blame(item: pytest.Item, sources: set[Source], tables: str) -> None:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def clean_state(db_connection: AsyncConnection) -> CleanState:
-    """The worker's database as the first test that needs it finds it (normally empty)."""
+async def clean_state(pytestconfig: pytest.Config, db_connection: AsyncConnection) -> CleanState:
+    """The worker's database as its connection first found it (normally empty)."""
+    if clean_state_key in pytestconfig.stash:
+        return pytestconfig.stash[clean_state_key]
     return await CleanState.capture(db_connection, metadata)
