@@ -203,6 +203,7 @@ def pytest_fixture_setup(
         with sources.mute():
             state = loop.run_until_complete(CleanState.capture(result, metadata))
         request.config.stash[clean_state_key] = state
+        sources.take()  # building the schema wrote before the clean state: nobody's rows
     return result
 
 
