@@ -13,10 +13,12 @@ a real server, no spelling of the protected database gets a row into it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from textwrap import dedent
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from harness.project import GeneratedProject, PytestRun
 from tests.test_isolation_faults import EMPTY_CHECKS, EMPTY_TESTS, WIDE, errors_by_test
@@ -276,3 +278,137 @@ def assert_late_write_blames_its_test(project: GeneratedProject, env: Mapping[st
     run.assert_outcomes(passed=3, failed=0, error=0)
     assert "pyramid: 1 test(s) left work that wrote after they ended (failed)" in run.output
     assert LATE_FINDING.format(folder=FOLDER) in run.output, run.output
+
+
+# -- the production guard on a real server (issue #23, point 3) ---------------
+# Each spelling below reaches the protected database when the guards are off
+# (the control run writes one row per spelling); with them on, each is refused
+# and the protected database stays empty. tests/test_guard_targets.py has the
+# resolution rules themselves, in-process.
+
+GUARDED = "pyramid_guarded"
+"""A role and its database: a URL without a database name reaches it as that user."""
+SPELLINGS = """
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    PORT = {port}
+    ROLE = "{role}"
+    LOCAL = "127.0.0.1"
+    SPELLINGS = {{
+        "wildcard-host": (f"postgresql+asyncpg://{{ROLE}}@0.0.0.0:{{PORT}}/{{ROLE}}", {{}}, {{}}),
+        "ipv4-mapped-host": (
+            f"postgresql+asyncpg://{{ROLE}}@[::ffff:127.0.0.1]:{{PORT}}/{{ROLE}}", {{}}, {{}}
+        ),
+        "no-database-name": (f"postgresql+asyncpg://{{ROLE}}@{{LOCAL}}:{{PORT}}", {{}}, {{}}),
+        "pg-variables": (
+            "postgresql+asyncpg://", {{"PGHOST": LOCAL, "PGPORT": str(PORT), "PGUSER": ROLE}}, {{}}
+        ),
+        "pgdatabase": (
+            f"postgresql+asyncpg://{{ROLE}}@{{LOCAL}}:{{PORT}}", {{"PGDATABASE": ROLE}}, {{}}
+        ),
+        "second-of-two-hosts": (
+            f"postgresql+asyncpg://{{ROLE}}@/{{ROLE}}?host={{LOCAL}}:9&host={{LOCAL}}:{{PORT}}",
+            {{}},
+            {{}},
+        ),
+        "dsn-in-connect-args": (
+            "postgresql+asyncpg://",
+            {{}},
+            {{"dsn": f"postgresql://{{ROLE}}@{{LOCAL}}:{{PORT}}/{{ROLE}}"}},
+        ),
+    }}
+
+
+    @pytest.mark.parametrize("spelling", list(SPELLINGS))
+    async def test_writes_to_the_protected_database(spelling, monkeypatch):
+        url, environ, connect_args = SPELLINGS[spelling]
+        for name in ("PGHOST", "PGPORT", "PGUSER", "PGDATABASE"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in environ.items():
+            monkeypatch.setenv(name, value)
+        engine = create_async_engine(url, poolclass=NullPool, connect_args=connect_args)
+        try:
+            async with engine.begin() as connection:
+                statement = text("INSERT INTO ledger (spelling) VALUES (:spelling)")
+                await connection.execute(statement, {{"spelling": spelling}})
+        finally:
+            await engine.dispose()
+    """
+SPELLING_COUNT = 7
+GUARDED_SQL = """
+import asyncio, os, sys
+import asyncpg
+
+async def main():
+    url, (action, role) = os.environ["TEST_DATABASE_URL"], sys.argv[1:]
+    if action in ("create", "drop"):
+        admin = await asyncpg.connect(url)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{role}" WITH (FORCE)')
+        await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        if action == "create":
+            await admin.execute(f'CREATE ROLE "{role}" LOGIN')
+            await admin.execute(f'CREATE DATABASE "{role}" OWNER "{role}"')
+        await admin.close()
+        if action == "drop":
+            return
+    own = await asyncpg.connect(url, user=role, database=role)
+    if action == "create":
+        await own.execute("CREATE TABLE ledger (spelling text)")
+    print(await own.fetchval("SELECT count(*) FROM ledger"))  # before "empty" empties it
+    if action == "empty":
+        await own.execute("DELETE FROM ledger")
+    await own.close()
+
+asyncio.run(main())
+"""
+
+
+@pytest.fixture
+def guarded_database(
+    round_two_postgresql_project: GeneratedProject, server_url: str
+) -> Iterator[str]:
+    """A database on the test server that the run's DATABASE_URL names: the protected one."""
+    guarded_sql(round_two_postgresql_project, server_url, "create")
+    port = make_url(server_url).port
+    round_two_postgresql_project.write(
+        "tests/integration/test_guarded_spellings.py",
+        dedent(SPELLINGS).format(port=port, role=GUARDED),
+    )
+    yield f"postgresql+asyncpg://{GUARDED}@127.0.0.1:{port}/{GUARDED}"
+    (round_two_postgresql_project.root / "tests/integration/test_guarded_spellings.py").unlink()
+    guarded_sql(round_two_postgresql_project, server_url, "drop")
+
+
+def test_no_spelling_of_the_protected_database_gets_a_row_into_it(
+    round_two_postgresql_project: GeneratedProject, server_url: str, guarded_database: str
+) -> None:
+    project = round_two_postgresql_project
+    env = {"TEST_DATABASE_URL": server_url, "DATABASE_URL": guarded_database, **WIDE}
+    path = "tests/integration/test_guarded_spellings.py"
+
+    control = project.pytest("-p", "no:randomly", path, "-o", "pyramid_guards=false", env=env)
+    reached = guarded_sql(project, server_url, "empty")
+    guarded = project.pytest("-p", "no:randomly", "-n", "2", path, env=env)
+
+    control.assert_outcomes(passed=SPELLING_COUNT)
+    assert reached == SPELLING_COUNT, "every spelling reaches the protected database unguarded"
+    guarded.assert_outcomes(failed=SPELLING_COUNT, passed=0)
+    refusals = re.findall(
+        r"^FAILED \S+ - \S+: A test tried to connect to (\S+), the database of",
+        guarded.output,
+        re.MULTILINE,
+    )
+    assert len(refusals) == SPELLING_COUNT, guarded.output
+    assert guarded_sql(project, server_url, "count") == 0
+
+
+def guarded_sql(project: GeneratedProject, server_url: str, action: str) -> int:
+    """Run ``action`` on the guarded database as its owner; the rows of its ledger."""
+    result = project.run(
+        project.bin("python"), "-c", GUARDED_SQL, action, GUARDED,
+        env={"TEST_DATABASE_URL": server_url}, check=True,
+    )  # fmt: skip
+    return int(result.stdout.strip() or 0)
