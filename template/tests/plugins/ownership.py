@@ -65,7 +65,8 @@ def key_columns(table: Table) -> list[Any]:
 def key_in(table: Table, keys: Iterable[Key]) -> ColumnElement[bool]:
     columns = key_columns(table)
     if len(columns) == 1:
-        return columns[0].in_([key[0] for key in keys])
+        column: ColumnElement[object] = columns[0]
+        return column.in_([key[0] for key in keys])
     return tuple_(*columns).in_(list(keys))
 
 

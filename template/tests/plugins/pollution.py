@@ -197,8 +197,14 @@ def pytest_fixture_setup(
         result = yield
     finally:
         sources.fixtures.pop()
-    if fixturedef.argname == "db_connection" and guards_enabled(request.config):
-        # Before any other fixture can commit: a module fixture's rows are not "clean".
+    is_worker_connection = fixturedef.argname == "db_connection"
+    if (
+        is_worker_connection
+        and isinstance(result, AsyncConnection)
+        and guards_enabled(request.config)
+    ):
+        # The worker's connection (db_connection) just opened. Capture the clean state
+        # now, before any other fixture can commit: a module fixture's rows are not clean.
         loop = request.getfixturevalue("session_loop")
         with sources.mute():
             state = loop.run_until_complete(CleanState.capture(result, metadata))
