@@ -2,7 +2,8 @@
 
 The clean state is what a worker's database holds when a test first needs it,
 right after the schema build: empty tables, or the rows your migrations insert
-(seed data, reference rows), which are the starting point, never a leak.
+(seed data, reference rows), which are the starting point, never a leak; while
+a module's shared rows exist (``module_data_tracker``), they are part of it.
 Checking it costs one statement (every table's row count in one ``UNION ALL``);
 restoring it deletes, children first, every row that was not there, whoever
 committed it.
@@ -10,6 +11,7 @@ committed it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -28,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 Key = tuple[object, ...]
 
 
-@dataclass(frozen=True)
+@dataclass
 class CleanState:
     """The primary keys of the rows each table held when the state was captured."""
 
@@ -53,6 +55,15 @@ class CleanState:
         return {
             table.name: len(self.keys.get(table.name, ())) for table in self.metadata.sorted_tables
         }
+
+    def share(self, rows: Mapping[str, set[Key]]) -> None:
+        """Count these rows as clean until ``unshare``: a module's shared data."""
+        for name, keys in rows.items():
+            self.keys[name] = self.keys.get(name, frozenset()) | keys
+
+    def unshare(self, rows: Mapping[str, set[Key]]) -> None:
+        for name, keys in rows.items():
+            self.keys[name] = self.keys.get(name, frozenset()) - keys
 
     async def extra_rows(self, connection: AsyncConnection) -> dict[str, int]:
         """Tables holding more rows than the clean state, with how many more."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
@@ -23,6 +24,7 @@ from sqlalchemy.pool import Pool
 
 from .baseline import baseline_of, fail_unless_baselined
 from .database import test_database_key
+from .pg_targets import postgres_targets
 from .seams import DEFAULT_DATABASE_URL, SESSION_HAND_OVER, UNIT_TEST_FIX, URL_FIX, URL_SOURCE
 from .settings import guards_enabled
 from .targets import Target, is_uri, same_database, server_target, sqlite_target
@@ -116,11 +118,22 @@ class DatabaseGuard:
     def _on_do_connect(
         self, dialect: Dialect, _record: Any, cargs: list[Any], cparams: dict[str, Any]
     ) -> None:
-        target = connect_target(dialect, cargs, cparams)
-        if any(same_database(target, protected) for protected in self._protected_targets):
-            raise DatabaseAccessError(
-                PRODUCTION_MESSAGE.format(target=target.label, test_target=self._test_target.label)
-            )
+        for target in connect_targets(dialect, cargs, cparams):
+            if any(same_database(target, protected) for protected in self._protected_targets):
+                raise DatabaseAccessError(
+                    PRODUCTION_MESSAGE.format(
+                        target=target.label, test_target=self._test_target.label
+                    )
+                )
+
+
+def url_targets(url: URL) -> list[Target]:
+    """Every database a URL may reach: on PostgreSQL, with the driver's defaults filled in."""
+    if url.get_backend_name() != "postgresql":
+        return [url_target(url)]
+    params: dict[str, object] = dict(url.translate_connect_args(username="user"))
+    params.update(url.query)
+    return list(postgres_targets([], params, os.environ))
 
 
 def url_target(url: URL) -> Target:
@@ -136,14 +149,16 @@ def url_target(url: URL) -> Target:
     return server_target(url.get_backend_name(), host, url.port, url.database)
 
 
-def connect_target(dialect: Dialect, cargs: list[Any], cparams: dict[str, Any]) -> Target:
-    """The same, from the arguments a driver is about to connect with."""
+def connect_targets(dialect: Dialect, cargs: list[Any], cparams: dict[str, Any]) -> list[Target]:
+    """The same, from the arguments a driver is about to connect with (read at that moment)."""
     if dialect.name == "sqlite":
         database = cargs[0] if cargs else cparams.get("database")
         uri = is_uri(cparams.get("uri"))
-        return sqlite_target(None if database is None else str(database), uri=uri)
+        return [sqlite_target(None if database is None else str(database), uri=uri)]
+    if dialect.name == "postgresql":
+        return list(postgres_targets(cargs, cparams, os.environ))
     database = cparams.get("database", cparams.get("dbname"))
-    return server_target(dialect.name, cparams.get("host"), cparams.get("port"), database)
+    return [server_target(dialect.name, cparams.get("host"), cparams.get("port"), database)]
 
 
 def protected_targets(original_database_url: str | None) -> list[Target]:
@@ -152,7 +167,7 @@ def protected_targets(original_database_url: str | None) -> list[Target]:
     targets = []
     for raw in urls:
         try:
-            targets.append(url_target(make_url(raw)))
+            targets.extend(url_targets(make_url(raw)))
         except Exception:  # an unparsable URL cannot be connected to anyway
             continue
     return targets
@@ -169,11 +184,15 @@ guards_enabled_key = pytest.StashKey[bool]()
 def pytest_configure(config: pytest.Config) -> None:
     test_database = config.stash[test_database_key]
     enabled = guards_enabled(config)
-    test_target = url_target(test_database.url)
+    test_targets = url_targets(test_database.url)
     protected = protected_targets(test_database.original_database_url)
     guard = DatabaseGuard(
-        [target for target in protected if not same_database(target, test_target)],
-        test_target=test_target,
+        [
+            target
+            for target in protected
+            if not any(same_database(target, test_target) for test_target in test_targets)
+        ],
+        test_target=test_targets[0],
     )
     if enabled:
         guard.install()
