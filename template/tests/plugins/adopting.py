@@ -155,9 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--tool", choices=["uv", "poetry", "pip"], help="skip detecting it")
     parser.add_argument("--poetry-command", help="how to run Poetry when it is not on PATH")
-    parser.add_argument(
-        "--no-baseline", action="store_true", help="only add the dependencies"
-    )
+    parser.add_argument("--no-baseline", action="store_true", help="only add the dependencies")
     arguments = parser.parse_args(argv)
     root = Path.cwd()
     try:

@@ -109,24 +109,44 @@ def pyproject_declarations(pyproject: dict[str, Any]) -> list[Declaration]:
     found: list[Declaration] = []
     project = pyproject.get("project", {})
     lists = [("project", project.get("dependencies", []))]
-    lists += [(f"extra:{name}", entries) for name, entries in project.get("optional-dependencies", {}).items()]
-    lists += [(f"group:{name}", entries) for name, entries in pyproject.get("dependency-groups", {}).items()]
+    lists += [
+        (f"extra:{name}", entries)
+        for name, entries in project.get("optional-dependencies", {}).items()
+    ]
+    lists += [
+        (f"group:{name}", entries)
+        for name, entries in pyproject.get("dependency-groups", {}).items()
+    ]
     for section, entries in lists:
         for entry in entries:
             if isinstance(entry, str):
                 requirement = Requirement.parse(entry)
-                found.append(Declaration(requirement.name, requirement.specifier, "pyproject.toml", section))
+                found.append(
+                    Declaration(requirement.name, requirement.specifier, "pyproject.toml", section)
+                )
     poetry = pyproject.get("tool", {}).get("poetry", {})
-    tables = [("poetry", poetry.get("dependencies", {})), ("poetry-group:dev", poetry.get("dev-dependencies", {}))]
-    tables += [(f"poetry-group:{name}", group.get("dependencies", {})) for name, group in poetry.get("group", {}).items()]
+    tables = [
+        ("poetry", poetry.get("dependencies", {})),
+        ("poetry-group:dev", poetry.get("dev-dependencies", {})),
+    ]
+    tables += [
+        (f"poetry-group:{name}", group.get("dependencies", {}))
+        for name, group in poetry.get("group", {}).items()
+    ]
     for section, table in tables:
         for name, value in table.items():
             if name.lower() != "python":
-                found.append(Declaration(normalize(name), _poetry_specifier(value), "pyproject.toml", section))
+                found.append(
+                    Declaration(
+                        normalize(name), _poetry_specifier(value), "pyproject.toml", section
+                    )
+                )
     return found
 
 
-def requirement_file_declarations(root: Path, name: str, seen: set[str] | None = None) -> list[Declaration]:
+def requirement_file_declarations(
+    root: Path, name: str, seen: set[str] | None = None
+) -> list[Declaration]:
     """The requirements of one file and of the files it includes (``-r``, ``-c``)."""
     seen = set() if seen is None else seen
     path = root / name
@@ -158,7 +178,9 @@ def requirements_target(files: Collection[str], declarations: Iterable[Declarati
 def test_section(tool: str, declarations: Iterable[Declaration]) -> str:
     """Where pytest is declared (the project's test group), else the tool's usual dev group."""
     for declaration in declarations:
-        if declaration.name == "pytest" and declaration.section.startswith(("group:", "extra:", "poetry-group:")):
+        if declaration.name == "pytest" and declaration.section.startswith(
+            ("group:", "extra:", "poetry-group:")
+        ):
             return declaration.section
     return "poetry-group:dev" if tool == "poetry" else "group:dev"
 
@@ -175,7 +197,10 @@ def locked_versions(lock_text: str) -> dict[str, str]:
 
 
 def make_plan(
-    needs: Iterable[str], declarations: list[Declaration], versions: dict[str, str] | None, greenlet: str
+    needs: Iterable[str],
+    declarations: list[Declaration],
+    versions: dict[str, str] | None,
+    greenlet: str,
 ) -> Plan:
     """What to add, which pins to update, what to upgrade, judged by declared and resolved versions.
 
@@ -205,8 +230,12 @@ def edit_requirements(text: str, updates: dict[str, str], additions: list[str]) 
     lines = []
     for raw in text.splitlines():
         requirement, _, comment = raw.partition(" #")
-        name = Requirement.parse(requirement).name if requirement.strip()[:1] not in ("#", "-") else ""
-        lines.append(updates[name] + (f"  #{comment}" if comment else "") if name in updates else raw)
+        name = (
+            Requirement.parse(requirement).name if requirement.strip()[:1] not in ("#", "-") else ""
+        )
+        lines.append(
+            updates[name] + (f"  #{comment}" if comment else "") if name in updates else raw
+        )
     if additions:
         if ADDED_COMMENT not in lines:
             lines.append(ADDED_COMMENT)

@@ -81,7 +81,7 @@ class Installer:
         """Install what the project declares, where the tool's ``add`` did not already."""
 
     def sections(self, plan: Plan, target: str) -> dict[str, list[str]]:
-        """Requirements to write, by section: updated pins where they are, additions to ``target``."""
+        """Requirements to write by section: pins updated where they are, additions in ``target``."""
         by_section: dict[str, list[str]] = defaultdict(list)
         for declaration, need in plan.update:
             by_section[declaration.section].append(need)
@@ -127,7 +127,7 @@ class Uv(Installer):
         return []
 
     def describe(self) -> str:
-        return f"uv project (pyproject.toml's [project]): the suite's dependencies go into {self.destination}"
+        return f"uv project: the suite's dependencies go into {self.destination}"
 
     def prepare(self) -> None:
         if not (self.root / "uv.lock").is_file():
@@ -140,7 +140,9 @@ class Uv(Installer):
         for section, needs in self.sections(plan, self.target).items():
             run(["uv", "add", *self.flags(section), *needs], self.root)
         if plan.upgrade:
-            upgrades = [argument for name, _, _ in plan.upgrade for argument in ("--upgrade-package", name)]
+            upgrades = [
+                argument for name, _, _ in plan.upgrade for argument in ("--upgrade-package", name)
+            ]
             run(["uv", "lock", *upgrades], self.root)
             run(["uv", "sync", "--inexact", *self.flags(self.target, run=True)], self.root)
 
@@ -241,7 +243,11 @@ class Pip(Installer):
 
     def versions(self) -> dict[str, str] | None:
         output = subprocess.run(
-            [self.shown_python, "-c", INSTALLED], cwd=self.root, capture_output=True, text=True, check=True
+            [self.shown_python, "-c", INSTALLED],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         return {normalize(name): version for name, version in json.loads(output).items()}
 

@@ -110,7 +110,11 @@ def clause_range(clause: str) -> Range:
     match = CLAUSE.match(clause.strip())
     if match is None:
         return Range()
-    operator, version, wildcard = match.group(1) or "", parse_version(match.group(2)), match.group(3)
+    operator, version, wildcard = (
+        match.group(1) or "",
+        parse_version(match.group(2)),
+        match.group(3),
+    )
     at, after = Bound(version, True), Bound(version, False)
     if operator == "!=":
         return Range()
@@ -118,7 +122,12 @@ def clause_range(clause: str) -> Range:
         return Range(at, Bound(_bump(version, len(version) - 1), False))
     if operator in ("", "=", "==", "==="):
         return Range(at, at)
-    simple = {">=": Range(low=at), ">": Range(low=after), "<=": Range(high=at), "<": Range(high=after)}
+    simple = {
+        ">=": Range(low=at),
+        ">": Range(low=after),
+        "<=": Range(high=at),
+        "<": Range(high=after),
+    }
     if operator in simple:
         return simple[operator]
     if operator == "~=":
