@@ -76,15 +76,15 @@ def poetry_executable(command: str | None) -> list[str]:
             "to run it: python3 tests/plugins/add_test_dependencies.py --poetry-command "
             + shlex.quote(POETRY_FALLBACK)
         )
-    return [found]
+    return ["poetry"]
 
 
 def report(plan: Plan, installer: Installer) -> None:
     for declaration, need in plan.update:
-        where = declaration.section or "its requirements"
+        pin = f"{declaration.name} {declaration.specifier or '(any version)'}"
         say(
-            f"{declaration.file} ({where}) pins {declaration.name}{declaration.specifier or ''}, "
-            f"which the suite cannot run with; it needs {need}: updating that pin"
+            f"{declaration.location} pins {pin}, which the suite cannot run with; "
+            f"it needs {need}: updating that pin"
         )
     for name, found, need in plan.upgrade:
         say(f"{name} {found} is {installer.resolved_in}; the suite needs {need}: upgrading it")

@@ -55,6 +55,19 @@ class Declaration:
     file: str
     section: str = ""
 
+    @property
+    def location(self) -> str:
+        """Where it is, as the user would look for it."""
+        kind, _, name = self.section.partition(":")
+        tables = {
+            "project": "[project] dependencies",
+            "extra": f"[project.optional-dependencies] {name}",
+            "group": f"[dependency-groups] {name}",
+            "poetry": "[tool.poetry.dependencies]",
+            "poetry-group": f"[tool.poetry.group.{name}.dependencies]",
+        }
+        return f"{self.file}'s {tables[kind]}" if kind else self.file
+
 
 @dataclass
 class Plan:
