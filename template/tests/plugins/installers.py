@@ -81,7 +81,7 @@ class Installer:
         """Install what the project declares, where the tool's ``add`` did not already."""
 
     def sections(self, plan: Plan, target: str) -> dict[str, list[str]]:
-        """Requirements to write by section: pins updated where they are, additions in ``target``."""
+        """Requirements to write by section: pins updated in place, additions in ``target``."""
         by_section: dict[str, list[str]] = defaultdict(list)
         for declaration, need in plan.update:
             by_section[declaration.section].append(need)
