@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import re
 import shlex
-import shutil
 import subprocess
 import tomllib
 from pathlib import Path
@@ -27,13 +26,12 @@ from .install_tools import (
     requirement_file_declarations,
     requirements_target,
 )
-from .installers import AdoptionError, Installer, Pip, Poetry, Uv
+from .installers import AdoptionError, Installer, Pip, Poetry, Uv, poetry_executable
 from .suite_requirements import GREENLET, REQUIREMENTS
 
 BASELINE_FILE = "tests/pyramid-baseline.txt"
 FAILED_LINE = re.compile(r"^(FAILED|ERROR) (\S+)", re.MULTILINE)
 EXAMPLE = re.compile(r"^tests/[^/]+/test_pyramid_")
-POETRY_FALLBACK = "uvx --from 'poetry>=2,<3' poetry"
 
 
 def say(message: str) -> None:
@@ -61,22 +59,6 @@ def installer_for(root: Path, tool: str | None, poetry_command: str | None) -> I
     if tool == "poetry":
         return Poetry(root, poetry_executable(poetry_command))
     return Uv(root)
-
-
-def poetry_executable(command: str | None) -> list[str]:
-    """Poetry as the user runs it: ``--poetry-command``, else ``poetry`` on PATH."""
-    if command:
-        return shlex.split(command)
-    found = shutil.which("poetry")
-    if found is None:
-        raise AdoptionError(
-            "this is a Poetry project (pyproject.toml's [tool.poetry] or poetry.lock), so the "
-            "suite's dependencies go into its Poetry group, with Poetry, which is not on PATH. "
-            "Install Poetry (for example `pipx install poetry`) and run this again, or say how "
-            "to run it: python3 tests/plugins/add_test_dependencies.py --poetry-command "
-            + shlex.quote(POETRY_FALLBACK)
-        )
-    return ["poetry"]
 
 
 def report(plan: Plan, installer: Installer) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -29,6 +30,7 @@ from .install_tools import (
 )
 from .versions import normalize
 
+POETRY_FALLBACK = "uvx --from 'poetry>=2,<3' poetry"
 INSTALLED = (
     "import importlib.metadata as m, json; "
     "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
@@ -44,6 +46,22 @@ def run(command: list[str], root: Path) -> None:
     code = subprocess.call(command, cwd=root)
     if code:
         raise AdoptionError(f"`{shlex.join(command)}` exited {code}: see its output above.")
+
+
+def poetry_executable(command: str | None) -> list[str]:
+    """Poetry as the user runs it: ``--poetry-command``, else ``poetry`` on PATH."""
+    if command:
+        return shlex.split(command)
+    found = shutil.which("poetry")
+    if found is None:
+        raise AdoptionError(
+            "this is a Poetry project (pyproject.toml's [tool.poetry] or poetry.lock), so the "
+            "suite's dependencies go into its Poetry group, with Poetry, which is not on PATH. "
+            "Install Poetry (for example `pipx install poetry`) and run this again, or say how "
+            "to run it: python3 tests/plugins/add_test_dependencies.py --poetry-command "
+            + shlex.quote(POETRY_FALLBACK)
+        )
+    return ["poetry"]
 
 
 class Installer:
