@@ -59,7 +59,7 @@ def poetry_executable(command: str | None) -> list[str]:
             "suite's dependencies go into its Poetry group, with Poetry, which is not on PATH. "
             "Install Poetry (for example `pipx install poetry`) and run this again, or say how "
             "to run it: python3 tests/plugins/add_test_dependencies.py --poetry-command "
-            + shlex.quote(POETRY_FALLBACK)
+            f'"{POETRY_FALLBACK}"'
         )
     return ["poetry"]
 
