@@ -187,6 +187,10 @@ SAMPLE_BACKENDS = [
         install=(("poetry", "install", "--quiet", "--no-root"),),
         own_tests=("poetry", "run", "pytest"),
         subfolder="backend",
+        told=(
+            "SQLAlchemy is locked in poetry.lock without greenlet, which its asyncio needs: "
+            "adding 'greenlet>=3.1,<4' to pyproject.toml's [tool.poetry.group.dev.dependencies]",
+        ),
     ),
 ]
 

@@ -70,8 +70,14 @@ def report(plan: Plan, installer: Installer) -> None:
         )
     for name, found, need in plan.upgrade:
         say(f"{name} {found} is {installer.resolved_in}; the suite needs {need}: upgrading it")
-    if plan.add:
-        say(f"adding to {installer.destination}: {' '.join(shlex.quote(r) for r in plan.add)}")
+    others = [need for need in plan.add if need != GREENLET]
+    if others:
+        say(f"adding to {installer.destination}: {' '.join(shlex.quote(r) for r in others)}")
+    if GREENLET in plan.add:
+        say(
+            f"SQLAlchemy is {installer.resolved_in} without greenlet, which its asyncio needs: "
+            f"adding {shlex.quote(GREENLET)} to {installer.destination}"
+        )
 
 
 def bring_dependencies(installer: Installer) -> None:
