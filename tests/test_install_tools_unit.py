@@ -285,3 +285,25 @@ def test_uv_flags_name_the_group_or_extra_the_pins_are_in() -> None:
     assert uv.flags("extra:test", run=True) == ["--extra", "test"]
     assert uv.flags("group:dev", run=True) == []
     assert uv.flags("project") == []
+
+
+PYTEST_SUMMARY = """\
+=========================== short test summary info ============================
+FAILED tests/test_orders.py::test_total - assert 1 == 2
+ERROR tests/integration/test_pyramid_integration.py::test_rollback - boom
+FAILED tests/test_orders.py::test_total - assert 1 == 2
+ERROR tests/test_db.py::test_connects[pg] - OperationalError
+========================= 2 failed, 2 errors in 1.00s ==========================
+"""
+
+
+def test_failures_of_the_projects_own_tests_are_told_apart_from_the_examples(
+    tools: ModuleType,
+) -> None:
+    own, examples = tools.failures(PYTEST_SUMMARY)
+
+    assert own == [
+        "ERROR tests/test_db.py::test_connects[pg]",
+        "FAILED tests/test_orders.py::test_total",
+    ]
+    assert examples == ["ERROR tests/integration/test_pyramid_integration.py::test_rollback"]

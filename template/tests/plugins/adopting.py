@@ -12,7 +12,6 @@ environment with every guard reporting (``--pyramid-write-baseline``).
 from __future__ import annotations
 
 import argparse
-import re
 import shlex
 import subprocess
 import tomllib
@@ -21,6 +20,7 @@ from pathlib import Path
 from .install_tools import (
     Plan,
     choose_tool,
+    failures,
     make_plan,
     present_files,
     requirement_file_declarations,
@@ -30,8 +30,6 @@ from .installers import AdoptionError, Installer, Pip, Poetry, Uv, poetry_execut
 from .suite_requirements import GREENLET, REQUIREMENTS
 
 BASELINE_FILE = "tests/pyramid-baseline.txt"
-FAILED_LINE = re.compile(r"^(FAILED|ERROR) (\S+)", re.MULTILINE)
-EXAMPLE = re.compile(r"^tests/[^/]+/test_pyramid_")
 
 
 def say(message: str) -> None:
@@ -115,9 +113,7 @@ def write_baseline(installer: Installer, root: Path) -> int:
     if not written or code not in (0, 1, 5):
         say(f"pytest exited {code} and {BASELINE_FILE} was not written: see its output above.")
         return code or 1
-    failing = sorted(set(FAILED_LINE.findall("".join(lines))))
-    own = [(kind, nodeid) for kind, nodeid in failing if not EXAMPLE.match(nodeid)]
-    examples = [(kind, nodeid) for kind, nodeid in failing if EXAMPLE.match(nodeid)]
+    own, examples = failures("".join(lines))
     entries = [line for line in baseline.read_text().splitlines() if line and line[0] != "#"]
     say(f"wrote {BASELINE_FILE}: {len(entries)} guard finding(s) of your tests. Commit it.")
     if own:
@@ -125,12 +121,12 @@ def write_baseline(installer: Installer, root: Path) -> int:
             f"{len(own)} of your tests fail on their own (the guards only reported in this run, "
             "so the suite did not fail them):"
         )
-        for kind, nodeid in own:
-            print(f"    {kind} {nodeid}")
+        for line in own:
+            print(f"    {line}")
     if examples:
         say("the suite's examples failed here; docs/testing.md's troubleshooting says why:")
-        for kind, nodeid in examples:
-            print(f"    {kind} {nodeid}")
+        for line in examples:
+            print(f"    {line}")
     say(f"from now on, run your tests as before: {shlex.join(installer.pytest)}")
     return 0
 

@@ -39,6 +39,8 @@ REQUIREMENT_FILES = (
 )
 """Where pip projects keep requirements, the test ones first."""
 INCLUDE = re.compile(r"^\s*(-r|--requirement|-c|--constraint)[\s=]+(\S+)")
+FAILED_LINE = re.compile(r"^(FAILED|ERROR) (\S+)", re.MULTILINE)
+EXAMPLE = re.compile(r"^tests/[^/]+/test_pyramid_")
 ADDED_COMMENT = "# The test suite's dependencies (test-pyramid's add_test_dependencies.py)"
 
 
@@ -254,3 +256,10 @@ def edit_requirements(text: str, updates: dict[str, str], additions: list[str]) 
             lines.append(ADDED_COMMENT)
         lines += additions
     return "".join(f"{line}\n" for line in lines)
+
+
+def failures(output: str) -> tuple[list[str], list[str]]:
+    """The ``-rfE`` summary's failed and erroring tests: (the project's own, the examples')."""
+    failing = sorted({f"{kind} {nodeid}" for kind, nodeid in FAILED_LINE.findall(output)})
+    examples = [line for line in failing if EXAMPLE.match(line.split(" ", 1)[1])]
+    return [line for line in failing if line not in examples], examples
