@@ -168,8 +168,8 @@ SAMPLE_BACKENDS = [
             "it needs pytest>=8.4,<10",
             "requirements-test.txt pins pytest-asyncio ~=0.21, which the suite cannot run "
             "with; it needs pytest-asyncio>=1.1,<2",
-            "1 of your tests fail on their own (the guards only reported in this run, so the "
-            "suite did not fail them):\n    FAILED tests/test_mail.py::"
+            "1 test(s) of yours failed on their own (the guards only reported in this run, so "
+            "the suite did not fail them):\n    FAILED tests/test_mail.py::"
             "test_digest_goes_to_the_configured_mail_host\n",
         ),
         refused_before=(

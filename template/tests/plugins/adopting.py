@@ -118,8 +118,8 @@ def write_baseline(installer: Installer, root: Path) -> int:
     say(f"wrote {BASELINE_FILE}: {len(entries)} guard finding(s) of your tests. Commit it.")
     if own:
         say(
-            f"{len(own)} of your tests fail on their own (the guards only reported in this run, "
-            "so the suite did not fail them):"
+            f"{len(own)} test(s) of yours failed on their own (the guards only reported in "
+            "this run, so the suite did not fail them):"
         )
         for line in own:
             print(f"    {line}")
