@@ -83,6 +83,8 @@ class Sample:
     """What the block's first run must say (pins it had to update)."""
     refused_before: tuple[str, ...] = ()
     """What a run right after the copy (before the block) must say when it stops."""
+    locked_at: tuple[str, ...] = ()
+    """uv only: versions its lock holds back (``uv lock --upgrade-package``), as teams' do."""
 
     @property
     def tool(self) -> str:
@@ -111,6 +113,12 @@ SAMPLE_BACKENDS = [
         },
         variable="LEDGER_DB_URL",
         baselined=("unit-database tests/unit/test_balance.py::test_posting_changes_the_balance",),
+        own_tests=("uv", "run", "pytest"),
+        locked_at=("pytest-asyncio==0.24.0",),
+        told=(
+            "pytest-asyncio 0.24.0 is locked in uv.lock; the suite needs "
+            "pytest-asyncio>=1.1,<2: upgrading it",
+        ),
     ),
     Sample(
         "billing",
@@ -300,6 +308,8 @@ def adopt(sample: Sample, destination: Path, server: URL | None) -> Adoption:
     project = GeneratedProject(root, root / ".venv")
     database = RealDatabase(sample, destination, server)
     tools = tool_environment(destination / "tools")
+    for pin in sample.locked_at:
+        project.run("uv", "lock", "--quiet", "--upgrade-package", pin, check=True)
     for command in sample.install:
         project.run(*command, check=True, env=tools)
     for lock in ("uv.lock", "poetry.lock"):  # the lock its install wrote: the team's own
