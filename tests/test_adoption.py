@@ -189,7 +189,7 @@ SAMPLE_BACKENDS = [
     Sample(
         "shop",
         {
-            "base_import": "database:Base",
+            "base_import": "models:Base",
             "session_import": "database:SessionLocal",
             "entities_module": "orders",
             "database_url_env": "SHOP_DATABASE_URL",

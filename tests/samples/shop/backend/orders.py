@@ -1,7 +1,7 @@
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from database import Base
+from models import Base
 
 
 class Order(Base):
