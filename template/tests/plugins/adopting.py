@@ -48,6 +48,8 @@ def installer_for(root: Path, tool: str | None, poetry_command: str | None) -> I
             "or install these with your own tool: " + " ".join(shlex.quote(r) for r in REQUIREMENTS)
         )
     if tool == "pip":
+        if not files - {"pyproject.toml", "uv.lock", "poetry.lock"}:
+            raise AdoptionError("no requirements file here (requirements-test.txt, ...).")
         declarations = [
             entry
             for name in sorted(files - {"pyproject.toml", "uv.lock", "poetry.lock"})
@@ -100,9 +102,13 @@ def write_baseline(installer: Installer, root: Path) -> int:
     before = baseline.stat().st_mtime_ns if baseline.is_file() else None
     command = [*installer.pytest, "--pyramid-write-baseline", "-p", "no:randomly", "-rfE"]
     say("$ " + shlex.join(command))
-    process = subprocess.Popen(
-        command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    try:
+        process = subprocess.Popen(
+            command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+    except FileNotFoundError:
+        say(f"{command[0]} is not on PATH: install it, then run this again.")
+        return 2
     assert process.stdout is not None
     lines = []
     for line in process.stdout:

@@ -43,7 +43,12 @@ class AdoptionError(Exception):
 
 def run(command: list[str], root: Path) -> None:
     print(f"test-pyramid: $ {shlex.join(command)}", flush=True)
-    code = subprocess.call(command, cwd=root)
+    try:
+        code = subprocess.call(command, cwd=root)
+    except FileNotFoundError:
+        raise AdoptionError(
+            f"{command[0]} is not on PATH: install it, then run this again."
+        ) from None
     if code:
         raise AdoptionError(f"`{shlex.join(command)}` exited {code}: see its output above.")
 
