@@ -9,12 +9,26 @@ Each sample in tests/samples is shaped like someone else's code (see its README)
   ``db_session`` and ``test_data_tracker``, ``pytest.ini``, an existing
   ``[dependency-groups]``, a unit test that uses the database, a bare sessionmaker;
 - billing: PostgreSQL through psycopg, engine built at import from ``DATABASE_URL``;
-- warehouse: an engine built on first use, no pytest configuration at all.
+- warehouse: an engine built on first use, no pytest configuration at all;
+- pantry: Poetry only (``[tool.poetry.group.test]``, no ``[project]``), a pin the
+  suite cannot run with (``pytest-asyncio = "^0.24"``);
+- notes: requirement files pinning ``pytest~=7.4`` and ``pytest_asyncio~=0.21``, no
+  ``pyproject.toml``, a test that fails on its own;
+- shop: a Poetry app of flat modules in ``backend/`` that cannot be built, on
+  SQLAlchemy 2.1 without greenlet.
+
+Each sample says how its team installs it and runs its tests (``uv sync``,
+``poetry install``, ``python -m venv`` and ``pip install -r``). Poetry is not
+installed on the test machine: a ``poetry`` on PATH runs ``uvx --from
+'poetry>=2,<3' poetry`` (uvx, as README runs copier), with its environment in the
+project's ``.venv``, so the block still runs verbatim.
 
 For each: ``copier copy --defaults`` changes no existing file, the Adopting block of
 the generated docs runs verbatim (twice, the second changing nothing), the sample's
 own tests have the same outcomes as before, the examples pass in random order with
-``-n 2``, and the database the application's variable named is left as it was.
+``-n 2``, the database the application's variable named is left as it was, nothing
+of another install tool is added, and a fresh clone installed by the team's own
+commands runs the examples.
 """
 
 from __future__ import annotations
