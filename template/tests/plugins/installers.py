@@ -240,10 +240,8 @@ class Pip(Installer):
 
     @property
     def declarations(self) -> list[Declaration]:
-        found = requirement_file_declarations(self.root, self.target, set())
-        for name in sorted({entry.file for entry in found}):
-            found += requirement_file_declarations(self.root, name, set())
-        return list(dict.fromkeys(found))
+        """What the target file and the files it includes (``-r``, ``-c``) require."""
+        return requirement_file_declarations(self.root, self.target, set())
 
     @property
     def destination(self) -> str:
