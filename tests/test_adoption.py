@@ -9,27 +9,43 @@ Each sample in tests/samples is shaped like someone else's code (see its README)
   ``db_session`` and ``test_data_tracker``, ``pytest.ini``, an existing
   ``[dependency-groups]``, a unit test that uses the database, a bare sessionmaker;
 - billing: PostgreSQL through psycopg, engine built at import from ``DATABASE_URL``;
-- warehouse: an engine built on first use, no pytest configuration at all.
+- warehouse: an engine built on first use, no pytest configuration at all;
+- pantry: Poetry only (``[tool.poetry.group.test]``, no ``[project]``), a pin the
+  suite cannot run with (``pytest-asyncio = "^0.24"``);
+- notes: requirement files pinning ``pytest~=7.4`` and ``pytest_asyncio~=0.21``, no
+  ``pyproject.toml``, a test that fails on its own;
+- shop: a Poetry app of flat modules in ``backend/`` that cannot be built, on
+  SQLAlchemy 2.1 without greenlet;
 - gigs: an import package named ``src`` (flat layout, ``package_name=src``), not installable;
 - pricing: Alembic migrations that insert reference rows (seeded currencies), and an
   autouse fixture in its ``tests/unit/conftest.py`` that connects before each unit test.
 
+Each sample says how its team installs it and runs its tests (``uv sync``,
+``poetry install``, ``python -m venv`` and ``pip install -r``). Poetry is not
+installed on the test machine: a ``poetry`` on PATH runs ``uvx --from
+'poetry>=2,<3' poetry`` (uvx, as README runs copier), with its environment in the
+project's ``.venv``, so the block still runs verbatim.
+
 For each: ``copier copy --defaults`` changes no existing file, the Adopting block of
 the generated docs runs verbatim (twice, the second changing nothing), the sample's
 own tests have the same outcomes as before, the examples pass in random order with
-``-n 2``, and the database the application's variable named is left as it was.
+``-n 2``, the database the application's variable named is left as it was, nothing
+of another install tool is added, and a fresh clone installed by the team's own
+commands runs the examples.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+import os
 import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import copier
@@ -51,6 +67,20 @@ EXAMPLE_GLOB = "tests/*/test_pyramid_*.py"
 EXAMPLES = tuple(f"{folder}/test_pyramid_" for folder in EXAMPLE_DIRS)
 
 
+UV_INSTALL = ("uv", "sync", "--quiet")
+POETRY_INSTALL = ("poetry", "install", "--quiet")
+VENV_PYTHON = ".venv/bin/python"
+POETRY_SHIM = '#!/bin/sh\nexec uvx --quiet --from "poetry>=2,<3" poetry "$@"\n'
+"""Poetry is not installed here: the tests run it the way README runs copier, with uvx.
+On PATH as ``poetry``, so the Adopting block runs verbatim, as for a team that has it."""
+FOREIGN_FILES = {
+    "uv": ("poetry.lock", "requirements-test.txt"),
+    "poetry": ("uv.lock", "requirements-test.txt"),
+    "pip": ("pyproject.toml", "uv.lock", "poetry.lock"),
+}
+"""Files of another tool that adopting must not add, by the sample's own tool."""
+
+
 @dataclass(frozen=True)
 class Sample:
     """A sample backend, the answers its team would give, and its real database."""
@@ -60,6 +90,22 @@ class Sample:
     variable: str = "DATABASE_URL"
     postgresql: bool = False
     baselined: tuple[str, ...] = ()
+    install: tuple[tuple[str, ...], ...] = (UV_INSTALL,)
+    """How its team installs it, in a fresh clone: each command run in ``subfolder``."""
+    own_tests: tuple[str, ...] = ("uv", "run", "--with", "pytest>=8.3", "pytest")
+    """How its team runs its tests (before adoption)."""
+    subfolder: str = ""
+    """Where the Python project is in the repository (the copy's destination)."""
+    told: tuple[str, ...] = ()
+    """What the block's first run must say (pins it had to update)."""
+    refused_before: tuple[str, ...] = ()
+    """What a run right after the copy (before the block) must say when it stops."""
+    locked_at: tuple[str, ...] = ()
+    """uv only: versions its lock holds back (``uv lock --upgrade-package``), as teams' do."""
+
+    @property
+    def tool(self) -> str:
+        return {"poetry": "poetry", "uv": "uv"}.get(self.install[0][0], "pip")
 
 
 SAMPLE_BACKENDS = [
@@ -84,6 +130,12 @@ SAMPLE_BACKENDS = [
         },
         variable="LEDGER_DB_URL",
         baselined=("unit-database tests/unit/test_balance.py::test_posting_changes_the_balance",),
+        own_tests=("uv", "run", "pytest"),
+        locked_at=("pytest-asyncio==0.24.0",),
+        told=(
+            "pytest-asyncio 0.24.0 is locked in uv.lock; the suite needs "
+            "pytest-asyncio>=1.1,<2: upgrading it",
+        ),
     ),
     Sample(
         "billing",
@@ -126,6 +178,67 @@ SAMPLE_BACKENDS = [
             "database_url_env": "PRICING_DB",
         },
         variable="PRICING_DB",
+    ),
+    Sample(
+        "pantry",
+        {
+            "base_import": "pantry.storage:Table",
+            "session_import": "pantry.storage:session",
+            "entities_module": "pantry.storage",
+            "database_url_env": "PANTRY_DB",
+        },
+        variable="PANTRY_DB",
+        install=(POETRY_INSTALL,),
+        own_tests=("poetry", "run", "pytest"),
+        told=(
+            "pyproject.toml's [tool.poetry.group.test.dependencies] pins pytest-asyncio ^0.24, "
+            "which the suite cannot run with; it needs pytest-asyncio>=1.1,<2",
+        ),
+    ),
+    Sample(
+        "notes",
+        {
+            "base_import": "notes.db:Base",
+            "session_import": "notes.db:get_session",
+            "entities_module": "notes.db",
+            "engine_dispose_import": "notes.db:dispose",
+        },
+        install=(
+            ("python3", "-m", "venv", ".venv"),
+            (VENV_PYTHON, "-m", "pip", "install", "--quiet", "-r", "requirements-test.txt"),
+        ),
+        own_tests=(VENV_PYTHON, "-m", "pytest"),
+        told=(
+            "requirements-test.txt pins pytest ~=7.4, which the suite cannot run with; "
+            "it needs pytest>=8.4,<10",
+            "requirements-test.txt pins pytest-asyncio ~=0.21, which the suite cannot run "
+            "with; it needs pytest-asyncio>=1.1,<2",
+            "1 test(s) of yours failed on their own (the guards only reported in this run, so "
+            "the suite did not fail them):\n    FAILED tests/test_mail.py::"
+            "test_digest_goes_to_the_configured_mail_host\n",
+        ),
+        refused_before=(
+            "ERROR: the test suite cannot run with these packages:",
+            "  - pytest 7.4.* is installed, the suite needs pytest>=8.4,<10",
+            "  - pytest-asyncio 0.2*.* is installed, the suite needs pytest-asyncio>=1.1,<2",
+        ),
+    ),
+    Sample(
+        "shop",
+        {
+            "base_import": "models:Base",
+            "session_import": "database:SessionLocal",
+            "entities_module": "orders",
+            "database_url_env": "SHOP_DATABASE_URL",
+        },
+        variable="SHOP_DATABASE_URL",
+        install=(("poetry", "install", "--quiet", "--no-root"),),
+        own_tests=("poetry", "run", "pytest"),
+        subfolder="backend",
+        told=(
+            "SQLAlchemy is locked in poetry.lock without greenlet, which its asyncio needs: "
+            "adding 'greenlet>=3.1,<4' to pyproject.toml's [tool.poetry.group.dev.dependencies]",
+        ),
     ),
 ]
 
@@ -197,33 +310,51 @@ class Adoption:
     block: str
     copy_changes: str
 
+    tools: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return {**self.database.environment, **self.tools}
+
     def run_block(self) -> subprocess.CompletedProcess[str]:
-        return self.project.run("bash", "-e", "-c", self.block, env=self.database.environment)
+        return self.project.run("bash", "-e", "-c", self.block, env=self.environment)
 
     def pytest(self, *args: str) -> PytestRun:
-        return self.project.pytest(*args, env=self.database.environment)
+        return self.project.pytest(*args, env=self.environment)
+
+
+def tool_environment(folder: Path) -> dict[str, str]:
+    """``poetry`` on PATH (through uvx), its environment in the project's ``.venv``."""
+    shim = folder / "bin" / "poetry"
+    shim.parent.mkdir(parents=True, exist_ok=True)
+    shim.write_text(POETRY_SHIM)
+    shim.chmod(0o755)
+    return {
+        "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}",
+        "POETRY_VIRTUALENVS_IN_PROJECT": "true",
+    }
 
 
 def adopt(sample: Sample, destination: Path, server: URL | None) -> Adoption:
-    root = destination / sample.name
-    shutil.copytree(SAMPLES / sample.name, root)
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "the project before adoption")
+    repository = destination / sample.name
+    shutil.copytree(SAMPLES / sample.name, repository)
+    git(repository, "init", "-q")
+    git(repository, "add", "-A")
+    git(repository, "commit", "-qm", "the project before adoption")
+    root = repository / sample.subfolder
     project = GeneratedProject(root, root / ".venv")
     database = RealDatabase(sample, destination, server)
-    project.run("uv", "sync", "--quiet", check=True)
-    own = project.run(
-        "uv",
-        "run",
-        "--with",
-        "pytest>=8.3",
-        "pytest",
-        "-rA",
-        "-p",
-        "no:cacheprovider",
-        env=database.environment,
-    )
+    tools = tool_environment(destination / "tools")
+    for pin in sample.locked_at:
+        project.run("uv", "lock", "--quiet", "--upgrade-package", pin, check=True)
+    for command in sample.install:
+        project.run(*command, check=True, env=tools)
+    for lock in ("uv.lock", "poetry.lock"):  # the lock its install wrote: the team's own
+        if (root / lock).is_file():
+            git(root, "add", lock)
+    git(repository, "commit", "-qm", "locked", "--allow-empty")
+    own_tests = (*sample.own_tests, "-rA", "-p", "no:cacheprovider")
+    own = project.run(*own_tests, env={**database.environment, **tools})
     before = outcomes(PytestRun(own.returncode, own.stdout + own.stderr))
     assert before, own.stdout + own.stderr
 
@@ -242,10 +373,10 @@ def adopt(sample: Sample, destination: Path, server: URL | None) -> Adoption:
         quiet=True,
         unsafe=False,
     )
-    copy_changes = git(root, "status", "--porcelain", "--untracked-files=no")
+    copy_changes = git(repository, "status", "--porcelain", "--untracked-files=no")
     found = ADOPTING_BLOCK.search(project.read("docs/testing.md"))
     assert found, "docs/testing.md has no '## Adopting' section with a bash block"
-    return Adoption(sample, project, database, before, found.group(1), copy_changes)
+    return Adoption(sample, project, database, before, found.group(1), copy_changes, tools)
 
 
 @pytest.mark.parametrize("sample", SAMPLE_BACKENDS, ids=lambda sample: sample.name)
@@ -254,14 +385,23 @@ def test_adoption_keeps_the_projects_tests_and_data_and_adds_a_passing_suite(
 ) -> None:
     server = make_url(request.getfixturevalue("server_url")) if sample.postgresql else None
     adoption = adopt(sample, tmp_path, server)
-    root = adoption.project.root
+    root = tmp_path / sample.name  # the repository (the project is in sample.subfolder)
     assert adoption.copy_changes == "", "copier copy changed files the project already had"
-    for plugin in (root / "tests/plugins").glob("*.py"):
+    for plugin in (adoption.project.root / "tests/plugins").glob("*.py"):
         assert not MUSIC_LIBRARY.search(plugin.read_text()), plugin.name
     fingerprint = adoption.database.fingerprint()
+    if sample.refused_before:
+        refused = adoption.pytest()
+        assert refused.returncode == 4, refused.output
+        assert "Traceback" not in refused.output, refused.output
+        assert "loop_scope" not in refused.output, refused.output
+        assert_lines_match(refused.output, sample.refused_before)
 
     first = adoption.run_block()
     assert first.returncode == 0, first.stdout + first.stderr
+    for told in sample.told:
+        assert told in first.stdout, first.stdout
+    assert_nothing_of_another_tool(adoption, root)
     after_first = git(root, "diff") + adoption.project.read(BASELINE)
     second = adoption.run_block()
     assert second.returncode == 0, second.stdout + second.stderr
@@ -276,7 +416,8 @@ def test_adoption_keeps_the_projects_tests_and_data_and_adds_a_passing_suite(
     examples = {nodeid: outcome for nodeid, outcome in after.items() if nodeid.startswith(EXAMPLES)}
     assert examples, run.output
     assert set(examples.values()) == {"PASSED"}, run.output
-    assert run.returncode == 0, run.output
+    failing_before = {"FAILED", "ERROR"} & set(adoption.before.values())
+    assert run.returncode == (1 if failing_before else 0), run.output
 
     example_files = sorted({nodeid.split("::")[0] for nodeid in examples})
     shuffled = adoption.pytest("-n", "2", "--randomly-seed=2", *example_files)
@@ -287,6 +428,43 @@ def test_adoption_keeps_the_projects_tests_and_data_and_adds_a_passing_suite(
         assert_deleting_the_baseline_re_arms_the_guards(adoption)
     assert_a_test_on_its_own_loop_is_told_to_share_the_sessions(adoption)
     assert_the_suites_files_are_lint_clean(adoption)
+    assert_the_projects_own_install_runs_the_suite(adoption, example_files, tmp_path / "fresh")
+
+
+def assert_lines_match(output: str, patterns: tuple[str, ...]) -> None:
+    """Each pattern (fnmatch) matches a line of ``output``, in order."""
+    lines = iter(output.splitlines())
+    for pattern in patterns:
+        assert any(fnmatch.fnmatch(line, pattern) for line in lines), (pattern, output)
+
+
+def assert_nothing_of_another_tool(adoption: Adoption, repository: Path) -> None:
+    """No file or table of a tool the project does not use; the repository's root untouched."""
+    root = adoption.project.root
+    for name in FOREIGN_FILES[adoption.sample.tool]:
+        assert not (root / name).exists(), f"adopting added {name}"
+    if adoption.sample.tool == "poetry":
+        assert "[dependency-groups]" not in adoption.project.read("pyproject.toml")
+    if adoption.sample.subfolder:
+        changed = git(repository, "status", "--porcelain", "--untracked-files=all", ".")
+        outside = [line for line in changed.splitlines() if adoption.sample.subfolder not in line]
+        assert outside == [], outside
+
+
+def assert_the_projects_own_install_runs_the_suite(
+    adoption: Adoption, example_files: list[str], folder: Path
+) -> None:
+    """A fresh clone, installed by the team's own commands from its own files, runs the examples."""
+    root = adoption.project.root
+    clone = folder / root.name
+    ignored = shutil.ignore_patterns(".venv", "__pycache__", ".pytest_cache", "*.db")
+    shutil.copytree(root, clone, ignore=ignored)
+    project = GeneratedProject(clone, clone / ".venv")
+    for command in adoption.sample.install:
+        project.run(*command, check=True, env=adoption.tools)
+    run = project.pytest("-p", "no:randomly", *example_files, env=adoption.environment)
+    assert run.returncode == 0, run.output
+    assert run.outcomes["passed"] >= len(example_files), run.output
 
 
 LINT_RULES = "E,W,F,I,B,UP,SIM,RUF,PT,ASYNC,N,C4,PIE,RET"

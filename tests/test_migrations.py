@@ -319,7 +319,9 @@ def test_adopted_project_with_alembic_gets_the_same_checks_through_its_own_env_p
     )
     project = GeneratedProject(root, root / ".venv")
     project.run("uv", "sync", "--quiet", check=True)
-    project.run("uv", "run", "python", "tests/plugins/add_test_dependencies.py", check=True)
+    project.run(
+        "uv", "run", "python", "tests/plugins/add_test_dependencies.py", "--no-baseline", check=True
+    )
     real = {"DB_URI": f"sqlite+aiosqlite:///{tmp_path / 'real.db'}"}
 
     fresh = project.pytest("-p", "no:randomly", ADOPTED_TESTS, env=real)

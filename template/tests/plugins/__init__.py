@@ -49,6 +49,9 @@ What every test gets:
   (``ownership``: the rows that go with a tracked row).
 
 Adopted projects also get ``suite`` (``tests/conftest.py``'s fixtures and
-plugins, loaded by the root ``conftest.py``) and ``add_test_dependencies``
-(adds the suite's dependencies the project lacks).
+plugins, loaded by the root ``conftest.py``), ``requirements_gate`` (loaded
+first: stops on packages too old for the suite, by ``versions`` and
+``suite_requirements``) and ``add_test_dependencies``, the one adopting
+command (``adopting``: the project's install tool found by ``install_tools``,
+driven by ``installers``, then the baseline).
 """

@@ -1,0 +1,1 @@
+"""Pantry: shelves and the jars on them."""
