@@ -36,6 +36,7 @@ pytest_plugins = [
     "tests.plugins.database",
     "tests.plugins.session_loop",
     "tests.plugins.pollution",
+    "tests.plugins.connection_health",
     "tests.plugins.transaction_guard",
     "tests.plugins.leftover_tasks",
     "tests.plugins.guards",
