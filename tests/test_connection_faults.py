@@ -69,7 +69,7 @@ CULPRITS: dict[str, tuple[str, tuple[str, ...]]] = {
             )
         """,
         # SQLAlchemy refuses the second query itself; the first may still run at teardown.
-        (SESSION_PROVISIONING, CONCURRENT + "a task was still running a statement"),
+        (SESSION_PROVISIONING, CONCURRENT + "a task was still running a query on db_session"),
     ),
     "test_fault_driver_close.py": (
         """

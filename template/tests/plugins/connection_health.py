@@ -11,7 +11,9 @@ after each test undoes its rows, not what it did to the connection itself:
   ``LISTEN``, and settings or temporary tables committed past ``db_session``;
 - a statement aborted midway, a closed driver connection, a disposed engine.
 
-Statements of two tasks that overlap are noticed as they start. After the
+Statements of two tasks that overlap are noticed as they start; a task still
+querying ``db_session`` when the test ends is cancelled before the rollback
+(which would otherwise wait behind it or fail). After the
 rollback, the connection's state is read in one statement and compared with
 what it was when the connection was opened. A test that broke or changed the
 connection fails naming the cause, and the connection is replaced
@@ -29,6 +31,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from .settings import guards_enabled
 
@@ -42,8 +45,8 @@ CONCURRENT_MESSAGE = (
 )
 HOW_CONCURRENT = {
     "overlap": "a statement started while another task's was still running: asyncio.gather?",
-    "running": "a task was still running a statement when the test ended: asyncio.gather "
-    "or create_task on db_session?",
+    "running": "a task was still running a query on db_session when the test ended, and was "
+    "cancelled: asyncio.gather or create_task on db_session?",
 }
 BROKEN_MESSAGE = (
     "db_session's connection was left unusable by this test ({error}). Common causes: the "
@@ -63,6 +66,7 @@ DISPOSED_MESSAGE = (
     "collector. Fix: dispose only engines the test creates itself; the suite disposes "
     f"its engine at the end of the run. The worker's connection was replaced. {DOCS}"
 )
+CANCEL_TIMEOUT_SECONDS = 5
 STATE_QUERIES = {
     # Every pragma that a connection keeps until it is closed, and that can be read.
     "sqlite": (
@@ -93,6 +97,7 @@ class ConnectionHealth:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
         self._running: list[asyncio.Task[Any]] = []
+        self._session_users: set[asyncio.Task[Any]] = set()
         self._concurrent: str | None = None
         self._disposed = False
         self._baseline: dict[str, object] | None = None
@@ -104,24 +109,38 @@ class ConnectionHealth:
         event.listen(connection, "before_cursor_execute", self._before)
         event.listen(connection, "after_cursor_execute", self._after)
         event.listen(connection.engine, "engine_disposed", self._on_disposed)
+        event.listen(Session, "do_orm_execute", self._on_session_execute)
 
     def uninstall(self) -> None:
         connection = self._sync_connection()
         event.remove(connection, "before_cursor_execute", self._before)
         event.remove(connection, "after_cursor_execute", self._after)
         event.remove(connection.engine, "engine_disposed", self._on_disposed)
+        event.remove(Session, "do_orm_execute", self._on_session_execute)
 
     async def begin_test(self) -> None:
         """Forget the last test's findings; read the state of a newly opened connection."""
         self._concurrent = None
+        self._session_users.clear()
         if self._enabled and self._baseline is None:
             self._baseline = await self._read_state()
 
     def busy(self) -> str | None:
-        """Why the connection cannot be rolled back now (a task still runs a statement)."""
-        if any(not task.done() for task in self._running):
+        """Why the connection cannot be rolled back now (a task still runs a query on it)."""
+        if self._still_running():
             return CONCURRENT_MESSAGE.format(how=HOW_CONCURRENT["running"])
         return None
+
+    async def stop_running(self) -> None:
+        """Cancel the tasks still running a query: their test is over (see ``busy``)."""
+        tasks = self._still_running()
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=CANCEL_TIMEOUT_SECONDS)
+        for task in tasks:
+            if task.done() and not task.cancelled():
+                task.exception()  # read, so that it is not logged as never retrieved
 
     async def check(self) -> str | None:
         """After the rollback: what this test did to the connection, if anything (then replaced)."""
@@ -151,11 +170,17 @@ class ConnectionHealth:
     async def replace(self, reason: str) -> str:
         """Drop the driver connection; SQLAlchemy opens a fresh one on the next use."""
         self._running.clear()
+        self._session_users.clear()
         self._baseline = None
         await self._connection.invalidate()
         if self._connection.in_transaction():
             await self._connection.rollback()  # ends the invalid transaction, nothing sent
         return reason
+
+    def _still_running(self) -> list[asyncio.Task[Any]]:
+        current = _current_task()
+        tasks = {*self._running, *self._session_users} - {current}
+        return [task for task in tasks if not task.done()]
 
     async def _read_state(self) -> dict[str, object]:
         query = STATE_QUERIES.get(self._connection.dialect.name)
@@ -184,6 +209,11 @@ class ConnectionHealth:
         task = _current_task()
         if task in self._running:
             self._running.remove(task)
+
+    def _on_session_execute(self, state: ORMExecuteState) -> None:
+        task = _current_task()
+        if task is not None and state.session.bind is self._connection.sync_connection:
+            self._session_users.add(task)  # a session on this connection: db_session
 
     def _on_disposed(self, _engine: Any) -> None:
         self._disposed = True

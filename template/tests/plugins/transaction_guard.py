@@ -68,7 +68,9 @@ class TransactionGuard:
         """End the transaction, whatever the test did to it (a broken connection is replaced)."""
         self._watching = False
         self._broken = self._health.busy()  # rolling back under a running statement would hang
-        if self._broken is None:
+        if self._broken is not None:
+            await self._health.stop_running()
+        else:
             try:
                 if self._transaction is not None and self._transaction.is_active:
                     await self._transaction.rollback()
