@@ -183,10 +183,20 @@ class ConnectionHealth:
         return [task for task in tasks if not task.done()]
 
     async def _read_state(self) -> dict[str, object]:
+        """The connection's state, read on the driver: no BEGIN, no ROLLBACK, no events."""
         query = STATE_QUERIES.get(self._connection.dialect.name)
         if query is None:
             return {}
-        async with self._connection.begin() as transaction:
+        driver_name = self._connection.dialect.driver
+        if driver_name in ("aiosqlite", "asyncpg"):
+            raw = await self._connection.get_raw_connection()
+            driver: Any = raw.driver_connection
+            if driver_name == "asyncpg":
+                return dict((await driver.fetchrow(query)).items())
+            async with driver.execute(query) as cursor:
+                row = await cursor.fetchone()
+                return dict(zip([column[0] for column in cursor.description], row, strict=True))
+        async with self._connection.begin() as transaction:  # other drivers: SQLAlchemy's way
             result = await self._connection.execute(text(query))
             state = dict(zip(result.keys(), result.one(), strict=True))
             await transaction.rollback()
