@@ -29,6 +29,12 @@ GUARD_MESSAGES = {
     "tracker": ["POLLUTION_MESSAGE", "POLLUTED_TABLE_LINE", "UNDELETABLE_MESSAGE"],
     "pollution": ["LEFTOVER_ROWS_MESSAGE", "LEFTOVER_TABLE_LINE"],
     "transaction_guard": ["ENDED_MESSAGE"],
+    "connection_health": [
+        "CONCURRENT_MESSAGE",
+        "CHANGED_MESSAGE",
+        "BROKEN_MESSAGE",
+        "DISPOSED_MESSAGE",
+    ],
     "leftover_tasks": [
         "LEFTOVER_TASKS_MESSAGE",
         "TASK_LINE",

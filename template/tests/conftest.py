@@ -37,6 +37,7 @@ pytest_plugins = [
     "tests.plugins.session_loop",
     "tests.plugins.shared_data",
     "tests.plugins.pollution",
+    "tests.plugins.connection_health",
     "tests.plugins.transaction_guard",
     "tests.plugins.leftover_tasks",
     "tests.plugins.guards",

@@ -22,7 +22,8 @@ Where the application and its test database are:
   or in a subprocess; ``migration_checks``: the migrations match the models and
   each one can be undone).
 - ``sqlite_inline`` (SQLite): the test connection's calls skip aiosqlite's
-  thread; ``sqlite_savepoints`` (adopted projects): SQLite's savepoint fix.
+  thread; ``sqlite_savepoints`` (adopted projects): SQLite's savepoint fix;
+  ``sqlite_interrupts``: stop a statement past the hang guard's deadline.
 - ``reaper``: remove what killed runs left (folders, databases, servers).
 
 What every test gets:
@@ -34,11 +35,14 @@ What every test gets:
   ``pg_targets``: what a PostgreSQL driver fills in from ``PG*`` and its defaults).
 - ``transaction_guard``, ``pollution`` (with ``clean_state`` and ``write_sources``:
   who wrote the rows), ``leftover_tasks`` (with ``session_loop`` and
-  ``loop_scope``): a test cannot leave its transaction, rows or tasks to the next one.
+  ``loop_scope``): a test cannot leave its transaction, rows or tasks to the next
+  one; ``connection_health``: nor a connection it used at once from two tasks,
+  changed, broke or disposed.
 - ``shared_data``: ``module_data_tracker``, rows a module's tests share.
 - ``budgets``: name unit and integration tests over their time budget
   (``clocks``: what a test is charged, the machine's load left out).
-- ``hangs``: fail a hanging test with a traceback at the stuck await.
+- ``hangs``: fail a hanging test with a traceback at the stuck await
+  (``watchdog``: the deadline a blocked event loop cannot see).
 - ``baseline``: the day-one ratchet for tests that existed before the suite.
 - ``pyramid``: report the tier shares of the run against the target
   (``ci_summary`` turns the report into the CI job's summary).

@@ -13,6 +13,12 @@ pytest-timeout's hooks): its alarm would otherwise go off while pytest is still
 writing the failure, on a busy machine, and an exception raised inside pytest's
 reporting crashes the run (INTERNALERROR). The test's teardown gets a backstop
 of its own, stopped before its report is written.
+
+A database statement that never ends may block the thread instead (SQLite on
+the fast path) or keep a driver thread busy after its await is cancelled
+(aiosqlite): a watchdog thread calls the interrupters the database plugin
+registers (``add_interrupter``) at the deadline, the statement stops, and the
+test fails with the same message, which gives the time the test really took.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import signal
+import time
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any, NamedTuple
 
@@ -29,15 +36,18 @@ import pytest_asyncio
 from .baseline import baseline_of
 from .settings import guards_enabled, option_group, read_number
 from .tiers import tier_of
+from .watchdog import watchdog
 
 TIMEOUT_DEFAULTS_SECONDS = {"unit": "10", "integration": "30", "e2e": "120"}
 BACKSTOP_MIN_SECONDS = 5.0
 BACKSTOP_SHARE = 0.5
 HANG_MESSAGE = (
     "Hang guard: this {tier} test was still waiting after {seconds:g} s "
-    "(pyramid_{tier}_timeout). The traceback above shows the await that never "
-    "finished. Common cause: awaiting something that is never set or a relationship "
-    "loaded lazily; load it with selectinload(). See docs/testing.md#a-test-hangs"
+    "(pyramid_{tier}_timeout) and was stopped {elapsed:.1f} s after it started. The "
+    "traceback above shows the await (or the database statement, interrupted) that never "
+    "finished. Common cause: awaiting something that is never set, a "
+    "relationship loaded lazily (load it with selectinload()), or a query that never "
+    "ends. See docs/testing.md#a-test-hangs"
 )
 
 AsyncTest = Callable[..., Coroutine[Any, Any, object]]
@@ -48,6 +58,8 @@ hung_key = pytest.StashKey[float]()
 """Set on a test the hang guard has failed: the backstop its teardown gets, in seconds."""
 excused_timeout_key = pytest.StashKey[float]()
 """Set on a baselined test: the timeout it would have had."""
+interrupters_key = pytest.StashKey[list[Callable[[], None]]]()
+"""What stops running database statements at a deadline (``add_interrupter``)."""
 
 
 class Backstop(NamedTuple):
@@ -65,23 +77,53 @@ def backstop_margin(seconds: float) -> float:
 
 
 def with_hang_guard(
-    test: AsyncTest, seconds: float, tier: str, on_hang: Callable[[], None] = lambda: None
+    test: AsyncTest,
+    seconds: float,
+    tier: str,
+    on_hang: Callable[[], None] = lambda: None,
+    interrupters: list[Callable[[], None]] | None = None,
 ) -> AsyncTest:
-    """Wrap an async test so that a hang fails with ``HANG_MESSAGE``, after ``on_hang()``."""
+    """Wrap an async test so that a hang fails with ``HANG_MESSAGE``, after ``on_hang()``.
+
+    With ``interrupters`` (a list that may fill later), the watchdog calls them
+    at the deadline, and again once the hang is seen.
+    """
+
+    def interrupt() -> None:
+        for stop in interrupters or ():
+            stop()
 
     @functools.wraps(test)
     async def guarded(*args: Any, **kwargs: Any) -> object:
+        started = time.monotonic()
         deadline = asyncio.timeout(seconds)
+        watched = bool(interrupters)
+        if watched:
+            watchdog.arm(seconds, interrupt)
         try:
             async with deadline:
                 return await test(*args, **kwargs)
-        except TimeoutError:
-            if not deadline.expired():
-                raise  # the test's own TimeoutError, not a hang
+        except Exception as error:
+            interrupted = watched and watchdog.disarm()
+            timed_out = isinstance(error, TimeoutError) and deadline.expired()
+            if not (timed_out or interrupted):
+                raise  # the test's own error (or its own TimeoutError), not a hang
+            interrupt()  # what still runs on a driver's thread would hold the teardown
             on_hang()
-            pytest.fail(HANG_MESSAGE.format(tier=tier, seconds=seconds))
+            elapsed = time.monotonic() - started
+            pytest.fail(HANG_MESSAGE.format(tier=tier, seconds=seconds, elapsed=elapsed))
+        finally:
+            if watched:
+                watchdog.disarm()
 
     return guarded
+
+
+def add_interrupter(config: pytest.Config, interrupt: Callable[[], None]) -> None:
+    """Have the hang guard call ``interrupt`` (thread-safe) when a test passes its deadline."""
+    interrupters = config.stash.setdefault(interrupters_key, [])
+    if interrupt not in interrupters:
+        interrupters.append(interrupt)
 
 
 # -- hooks -------------------------------------------------------------------
@@ -118,14 +160,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # Only tests on pytest-asyncio's loop: an anyio test may run on trio.
         if isinstance(item, pytest.Function) and pytest_asyncio.is_async_test(item):
             on_hang = functools.partial(_cancel_backstop, item, margin)
-            item.obj = with_hang_guard(item.obj, timeouts[tier], tier, on_hang)
+            interrupters = config.stash.setdefault(interrupters_key, [])
+            item.obj = with_hang_guard(item.obj, timeouts[tier], tier, on_hang, interrupters)
 
 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
     """A baselined test that ran past its tier's timeout is reported, not failed."""
     timeout = item.stash.get(excused_timeout_key, None)
     if timeout is not None and call.when == "call" and call.duration > timeout:
-        message = HANG_MESSAGE.format(tier=tier_of(item), seconds=timeout)
+        message = HANG_MESSAGE.format(tier=tier_of(item), seconds=timeout, elapsed=call.duration)
         baseline_of(item.config).report(item, HANG_GUARD, message)
 
 

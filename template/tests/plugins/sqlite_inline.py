@@ -24,6 +24,7 @@ catches every await that never finishes (see docs/testing.md#fast-sqlite-path).
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable, Generator
 from functools import partial
@@ -37,6 +38,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import await_only
 
 INLINE_OPTION = "pyramid_sqlite_inline"
+STATEMENT_CALLS = frozenset({"execute", "executemany", "executescript"})
+"""The calls that give the event loop a turn (fetching rows and the like do not)."""
 
 
 def add_inline_option(parser: pytest.Parser) -> None:
@@ -110,6 +113,10 @@ class InlineConnection(aiosqlite.Connection):
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or self._connection is None:
             raise ValueError("Connection closed")
+        if getattr(fn, "__name__", "") in STATEMENT_CALLS:
+            # One turn of the event loop per statement, as a driver's await gives: code that
+            # runs two statements at once (asyncio.gather on one session) is caught here too.
+            await asyncio.sleep(0)
         return fn(*args, **kwargs)
 
 

@@ -8,7 +8,9 @@ While a test holds ``db_session`` the guard listens to the connection's
 ``commit`` and ``rollback`` events and, after each statement, reads the
 driver's own in-transaction flag. At teardown a test that ended the transaction
 fails with the fix, after the database is put back to its clean state (see
-``clean_state``), so no later test sees what it committed.
+``clean_state``), so no later test sees what it committed. What the test did to
+the connection itself (concurrent use, state a rollback keeps) is checked here
+too, by ``connection_health``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
 from .clean_state import CleanState
+from .connection_health import BROKEN_MESSAGE, ConnectionHealth, describe
 from .settings import guards_enabled
 
 ENDED_MESSAGE = (
@@ -43,33 +46,54 @@ HOW = {
 class TransactionGuard:
     """Begins db_session's outer transaction and notices whoever else ends it."""
 
-    def __init__(self, connection: AsyncConnection, clean_state: CleanState) -> None:
+    def __init__(
+        self, connection: AsyncConnection, clean_state: CleanState, health: ConnectionHealth
+    ) -> None:
         self._connection = connection
         self._clean_state = clean_state
+        self._health = health
+        self._broken: str | None = None
         self._transaction: AsyncTransaction | None = None
         self._watching = False
         self._ended_by: str | None = None
 
     async def begin(self) -> None:
         self._ended_by = None
+        self._broken = None
+        await self._health.begin_test()
         self._transaction = await self._connection.begin()
         self._watching = True
 
     async def rollback(self) -> None:
-        """End the transaction, whatever the test did to it."""
+        """End the transaction, whatever the test did to it (a broken connection is replaced)."""
         self._watching = False
-        if self._transaction is not None and self._transaction.is_active:
-            await self._transaction.rollback()
-        if self._connection.in_transaction():  # begun anew after the test ended ours
-            await self._connection.rollback()
+        self._broken = self._health.busy()  # rolling back under a running statement would hang
+        if self._broken is not None:
+            await self._health.stop_running()
+        else:
+            try:
+                if self._transaction is not None and self._transaction.is_active:
+                    await self._transaction.rollback()
+                if self._connection.in_transaction():  # begun anew after the test ended ours
+                    await self._connection.rollback()
+            except Exception as error:
+                self._broken = BROKEN_MESSAGE.format(error=describe(error))
+        if self._broken is not None:
+            await self._health.replace(self._broken)
 
     async def check(self) -> None:
-        """Fail the test if it ended the transaction, once its rows are deleted."""
+        """Fail the test if it ended the transaction (once its rows are deleted) or harmed
+        the connection (once it is replaced)."""
         __tracebackhide__ = True
         ended_by, self._ended_by = self._ended_by, None
+        harmed, self._broken = self._broken or await self._health.check(), None
         if ended_by is not None:
             await self._clean_state.restore(self._connection)
-            pytest.fail(ENDED_MESSAGE.format(how=HOW[ended_by]), pytrace=False)
+        messages = [ENDED_MESSAGE.format(how=HOW[ended_by])] if ended_by is not None else []
+        if harmed is not None:
+            messages.append(harmed)
+        if messages:
+            pytest.fail("\n".join(messages), pytrace=False)
 
     def install(self) -> None:
         connection = self._sync_connection()
@@ -118,10 +142,13 @@ def driver_in_transaction(connection: Connection) -> bool | None:
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def transaction_guard(
-    pytestconfig: pytest.Config, db_connection: AsyncConnection, clean_state: CleanState
+    pytestconfig: pytest.Config,
+    db_connection: AsyncConnection,
+    clean_state: CleanState,
+    connection_health: ConnectionHealth,
 ) -> AsyncIterator[TransactionGuard]:
     """db_session's transaction on the worker's connection, watched unless guards are off."""
-    guard = TransactionGuard(db_connection, clean_state)
+    guard = TransactionGuard(db_connection, clean_state, connection_health)
     enabled = guards_enabled(pytestconfig)
     if enabled:
         guard.install()
