@@ -1,12 +1,15 @@
 """What a test is charged against its tier's budget, computed in-process from fake clocks.
 
 ``clocks.py`` and ``budgets.py`` are plain Python in the template; their arithmetic
-(run delay subtracted, never below the CPU time, shared teardowns left out) is
+(run delay and full garbage collections subtracted, never below the CPU time,
+shared teardowns left out) is
 checked here with readings made up by hand, so no test depends on the machine's load.
 """
 
 from __future__ import annotations
 
+import gc
+import threading
 from types import ModuleType
 from typing import Any
 
@@ -129,7 +132,7 @@ def test_only_tiered_unexempt_tests_over_their_budget_are_found(
     budget = {"unit": 0.1, "integration": 1.0}.get(item.tier or "")
 
     finding = keeper.check(item, timing)
-    keeper.delays.close()
+    keeper.pytest_unconfigure()
 
     assert (finding is not None) == over
     if over:
@@ -150,3 +153,89 @@ def test_cpu_time_above_the_charged_time_never_shows_a_negative_wait(budgets: Mo
     finding = budgets.OverBudget("t.py::t", "integration", 1.5, 1.0, 2.0)
 
     assert "(1500 ms computing, 0 ms waiting), budget 1000 ms" in finding.describe()
+
+
+def test_a_full_collection_on_the_tests_thread_is_neither_computing_nor_charged(
+    clocks: ModuleType,
+) -> None:
+    start = clocks.Clocks(0.0, 0.0, {1: 0.0}, {1: 0.5}, thread=1)
+    end = clocks.Clocks(0.100, 0.095, {1: 0.0}, {1: 0.585}, thread=1)
+    measured = clocks.Usage()
+
+    measured.add(start, end)
+
+    assert measured.cpu == pytest.approx(0.010)
+    assert measured.charged == pytest.approx(0.015)
+
+
+def test_a_full_collection_on_a_helper_thread_is_taken_out_of_the_wait_only(
+    clocks: ModuleType,
+) -> None:
+    start = clocks.Clocks(0.0, 0.0, {1: 0.0, 2: 0.0}, {}, thread=1)
+    end = clocks.Clocks(0.120, 0.010, {1: 0.0, 2: 0.010}, {2: 0.090}, thread=1)
+    measured = clocks.Usage()
+
+    measured.add(start, end)
+
+    assert measured.cpu == pytest.approx(0.010)
+    assert measured.charged == pytest.approx(0.020)
+
+
+def test_without_run_delays_a_full_collection_is_still_left_out(clocks: ModuleType) -> None:
+    start = clocks.Clocks(0.0, 0.0, None, {}, thread=1)
+    end = clocks.Clocks(0.300, 0.100, None, {1: 0.085}, thread=1)
+    measured = clocks.Usage()
+
+    measured.add(start, end)
+
+    assert measured.charged == pytest.approx(0.215)
+
+
+def test_a_test_that_computes_past_a_collection_is_still_charged_its_own_work(
+    clocks: ModuleType,
+) -> None:
+    start = clocks.Clocks(0.0, 0.0, {1: 0.0}, {}, thread=1)
+    end = clocks.Clocks(0.235, 0.235, {1: 0.0}, {1: 0.085}, thread=1)
+    measured = clocks.Usage()
+
+    measured.add(start, end)
+
+    assert measured.charged == pytest.approx(0.150)
+
+
+def test_collections_count_only_full_ones_per_thread(clocks: ModuleType) -> None:
+    collections = clocks.Collections()
+
+    collections.on_collection("start", {"generation": 0})
+    collections.on_collection("stop", {"generation": 0, "collected": 0, "uncollectable": 0})
+    collections.on_collection("stop", {"generation": 2, "collected": 0, "uncollectable": 0})
+
+    assert collections.read() == {}
+
+
+def test_a_real_full_collection_is_counted_on_this_thread_and_young_ones_are_not(
+    clocks: ModuleType,
+) -> None:
+    collections = clocks.Collections()
+    collections.install()
+    try:
+        gc.collect(0)
+        young = collections.read()
+        gc.collect()
+        full = collections.read()
+    finally:
+        collections.remove()
+
+    assert young == {}
+    assert list(full) == [threading.get_native_id()]
+    assert collections.on_collection not in gc.callbacks
+
+
+def test_the_keeper_stops_listening_to_collections_when_the_run_ends(budgets: ModuleType) -> None:
+    keeper = budgets.BudgetKeeper({"unit": 0.1}, strict=True, enabled=True)
+    listening = keeper.collections.on_collection in gc.callbacks
+
+    keeper.pytest_unconfigure()
+
+    assert listening
+    assert keeper.collections.on_collection not in gc.callbacks

@@ -6,16 +6,25 @@ CPU. Linux records that waiting per thread, as the run delay in
 ``/proc/<pid>/task/<tid>/schedstat``; subtracting it over the same span from
 the wall-clock time leaves what the test computed or waited for itself (a
 sleep, a socket, a lock, a helper thread), whatever the load.
+
+A full garbage collection is left out too: it walks every object the process
+holds (imported modules, the ORM's registries, earlier tests' leftovers), so
+its cost, about 80 ms in a generated project, belongs to the heap, not to the
+test whose allocation happened to trip it. Younger generations, which hold the
+test's own new objects, stay charged.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 SCHEDSTAT = "/proc/self/task/{}/schedstat"
+OLDEST_GENERATION = 2
 
 
 @dataclass(frozen=True)
@@ -25,25 +34,61 @@ class Clocks:
     ``queued`` maps each thread of this process (the test's, and helpers it may
     wait on, such as aiosqlite's) to the time it has spent ready to run but
     waiting for a CPU: Linux's run delay. None where the system does not say.
+    ``collected`` maps threads to the CPU time they spent in full garbage
+    collections; ``thread`` is the one whose ``cpu`` was read.
     """
 
     wall: float
     cpu: float
     queued: dict[int, float] | None
+    collected: Mapping[int, float] = field(default_factory=dict)
+    thread: int = 0
 
     # A wait for the CPU between two reads of one reading would be charged if
     # it fell inside the measured span, so it is always made to fall outside:
     # run delays first at the start, last at the end. thread_time(), not
     # schedstat's own CPU figure, which lags by up to a scheduler tick.
+    # Collections likewise: read first at the start, last at the end.
     @classmethod
-    def start(cls, delays: RunDelays) -> Clocks:
+    def start(cls, delays: RunDelays, collections: Collections | None = None) -> Clocks:
         queued = delays.read()
-        return cls(time.perf_counter(), time.thread_time(), queued)
+        collected = collections.read() if collections is not None else {}
+        wall, cpu = time.perf_counter(), time.thread_time()
+        return cls(wall, cpu, queued, collected, threading.get_native_id())
 
     @classmethod
-    def stop(cls, delays: RunDelays) -> Clocks:
+    def stop(cls, delays: RunDelays, collections: Collections | None = None) -> Clocks:
         wall, cpu = time.perf_counter(), time.thread_time()
-        return cls(wall, cpu, delays.read())
+        collected = collections.read() if collections is not None else {}
+        return cls(wall, cpu, delays.read(), collected, threading.get_native_id())
+
+
+class Collections:
+    """CPU time each thread spent in full garbage collections, counted from ``gc.callbacks``."""
+
+    def __init__(self) -> None:
+        self.spent: dict[int, float] = {}
+        self.started: dict[int, float] = {}
+
+    def install(self) -> None:
+        gc.callbacks.append(self.on_collection)
+
+    def remove(self) -> None:
+        if self.on_collection in gc.callbacks:
+            gc.callbacks.remove(self.on_collection)
+
+    def on_collection(self, phase: str, info: Mapping[str, int]) -> None:
+        if info.get("generation") != OLDEST_GENERATION:
+            return
+        thread = threading.get_native_id()
+        if phase == "start":
+            self.started[thread] = time.thread_time()
+        elif thread in self.started:
+            took = time.thread_time() - self.started.pop(thread)
+            self.spent[thread] = self.spent.get(thread, 0.0) + took
+
+    def read(self) -> dict[int, float]:
+        return dict(self.spent)
 
 
 class RunDelays:
@@ -87,16 +132,26 @@ class RunDelays:
 
 @dataclass
 class Usage:
-    """Seconds of wall, CPU (the test's thread) and CPU-queue time between readings."""
+    """Seconds of wall, CPU (the test's thread), CPU-queue and full-collection time.
+
+    ``cpu`` already leaves out the full collections run on the test's thread;
+    ``collected`` is those of every thread, to take out of the wall time.
+    """
 
     wall: float = 0.0
     cpu: float = 0.0
     queued: float = 0.0
     queue_known: bool = True
+    collected: float = 0.0
 
     def add(self, start: Clocks, end: Clocks, sign: float = 1.0) -> None:
+        collected = {
+            thread: spent - start.collected.get(thread, 0.0)
+            for thread, spent in end.collected.items()
+        }
         self.wall += sign * (end.wall - start.wall)
-        self.cpu += sign * (end.cpu - start.cpu)
+        self.cpu += sign * (end.cpu - start.cpu - collected.get(start.thread, 0.0))
+        self.collected += sign * sum(collected.values())
         if start.queued is None or end.queued is None:
             self.queue_known = False
             return
@@ -109,11 +164,11 @@ class Usage:
             self.cpu + other.cpu,
             self.queued + other.queued,
             self.queue_known and other.queue_known,
+            self.collected + other.collected,
         )
 
     @property
     def charged(self) -> float:
-        """Wall time less time queued for a CPU, never less than the CPU time used."""
-        if not self.queue_known:
-            return self.wall
-        return max(self.cpu, self.wall - self.queued)
+        """Wall time less time queued for a CPU and full collections, at least the CPU used."""
+        queued = self.queued if self.queue_known else 0.0
+        return max(self.cpu, self.wall - queued - self.collected)
