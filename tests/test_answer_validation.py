@@ -117,19 +117,12 @@ INVALID_ANSWERS = [
     refused("ci_shards", "abc", SHARDS.format("abc")),
     refused("ci_shards", "1.5", SHARDS.format("1.5")),
     refused("ci_shards", "0", SHARDS.format("0")),
-    # Longer than a file name may be: the package's folder is named after it.
-    refused(
-        "project_name",
-        "Music " * 50,
-        "project_name is 300 characters long: keep it to 150 (the package is named after it; "
-        "put the rest in the description).",
-    ),
     refused(
         "package_name",
-        "m" * 161,
-        f"package_name '{'m' * 161}' is 161 characters long: keep it to 160, so that the "
-        "folders the suite names after it fit the file system (e.g. a shorter form of your "
-        "project's name).",
+        "m" * 41,
+        f"package_name '{'m' * 41}' is 41 characters long: keep it to 40, so that the lines "
+        "that import it fit the project's 100-character line length (e.g. a shorter form of "
+        "your project's name).",
     ),
     # Addresses hatchling cannot write into the package's metadata (uv sync fails).
     *(
@@ -309,6 +302,34 @@ def test_a_long_project_name_and_an_empty_description_give_a_clean_docstring(
     for check in (["check"], ["format", "--check"]):
         result = subprocess.run(
             [str(ruff), *check, str(package)], cwd=root, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_project_name_too_long_for_a_file_name_gives_a_package_name_cut_at_a_word(
+    tmp_path: Path,
+) -> None:
+    project_name = ("Music " * 50).strip()  # 299 characters: once an OSError from copier
+
+    root = render(tmp_path / "project", project_name=project_name)
+
+    assert [path.name for path in (root / "src").iterdir()] == ["music_" * 5 + "music"]
+    readme = (root / "README.md").read_text()
+    assert readme.startswith(f"# {project_name}\n")
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_longest_package_name_accepted_renders_lint_clean(
+    tmp_path: Path, database: str
+) -> None:
+    package_name = "_".join(["abcdefghij"] * 4)[:40]
+
+    root = render(tmp_path / "project", package_name=package_name, database=database)
+
+    ruff = Path(sys.executable).with_name("ruff")
+    for check in (["check"], ["format", "--check"]):
+        result = subprocess.run(
+            [str(ruff), *check, "src", "tests"], cwd=root, capture_output=True, text=True
         )
         assert result.returncode == 0, result.stdout + result.stderr
 
