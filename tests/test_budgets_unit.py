@@ -239,3 +239,48 @@ def test_the_keeper_stops_listening_to_collections_when_the_run_ends(budgets: Mo
 
     assert listening
     assert keeper.collections.on_collection not in gc.callbacks
+
+
+def test_what_a_worker_thread_computes_is_charged_even_when_run_delays_overlap(
+    clocks: ModuleType,
+) -> None:
+    # Measured in an xdist worker on a busy machine: the worker thread queued
+    # 2.49 s to compute 0.15 s while the test's thread queued too.
+    start = clocks.Clocks(0.0, 0.0, {1: 0.0, 2: 0.0}, {}, thread=1, ran={1: 0.0, 2: 0.0})
+    end = clocks.Clocks(2.651, 0.002, {1: 0.084, 2: 2.492}, {}, thread=1, ran={1: 0.002, 2: 0.15})
+    measured = clocks.Usage()
+
+    measured.add(start, end)
+
+    assert measured.helpers_cpu == pytest.approx(0.15)
+    assert measured.charged == pytest.approx(0.152)
+
+
+def test_a_helper_threads_full_collection_is_not_charged_as_its_computing(
+    clocks: ModuleType,
+) -> None:
+    start = clocks.Clocks(0.0, 0.0, {1: 0.0, 2: 0.0}, {}, thread=1, ran={2: 0.0})
+    end = clocks.Clocks(0.1, 0.001, {1: 0.0, 2: 0.0}, {2: 0.08}, thread=1, ran={2: 0.09})
+    measured = clocks.Usage()
+
+    measured.add(start, end)
+
+    assert measured.helpers_cpu == pytest.approx(0.01)
+
+
+def test_run_delays_leave_out_the_suites_idle_watcher_thread(clocks: ModuleType) -> None:
+    release = threading.Event()
+    watcher = threading.Thread(target=release.wait, name="exit-when-orphaned", daemon=True)
+    watcher.start()
+    delays = clocks.RunDelays()
+    try:
+        queued = delays.read()
+    finally:
+        release.set()
+        watcher.join()
+        delays.close()
+
+    assert queued is not None
+    assert threading.get_native_id() in queued
+    assert watcher.native_id not in queued
+    assert set(delays.ran) == set(queued)

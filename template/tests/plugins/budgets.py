@@ -104,7 +104,7 @@ class BudgetKeeper:
         own = timing.own
         if own.charged <= budget:
             return None
-        return OverBudget(item.nodeid, tier, own.charged, budget, own.cpu)
+        return OverBudget(item.nodeid, tier, own.charged, budget, own.cpu + own.helpers_cpu)
 
     def measure(self, *, teardown: bool = False) -> Generator[None, object, object]:
         """The body of the phase wrappers: add what the phase used to the test's timing."""

@@ -25,6 +25,10 @@ from dataclasses import dataclass, field
 
 SCHEDSTAT = "/proc/self/task/{}/schedstat"
 OLDEST_GENERATION = 2
+IDLE_THREADS = frozenset({"exit-when-orphaned"})
+"""Threads of the suite that never work for a test (reaper.py's watcher): a busy
+machine delays their polling, and subtracting that from a test's time would let
+a test that sleeps pass."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,8 @@ class Clocks:
     wait on, such as aiosqlite's) to the time it has spent ready to run but
     waiting for a CPU: Linux's run delay. None where the system does not say.
     ``collected`` maps threads to the CPU time they spent in full garbage
-    collections; ``thread`` is the one whose ``cpu`` was read.
+    collections; ``thread`` is the one whose ``cpu`` was read; ``ran`` maps the
+    threads to their CPU time as the scheduler counts it (Linux).
     """
 
     wall: float
@@ -43,6 +48,7 @@ class Clocks:
     queued: dict[int, float] | None
     collected: Mapping[int, float] = field(default_factory=dict)
     thread: int = 0
+    ran: Mapping[int, float] = field(default_factory=dict)
 
     # A wait for the CPU between two reads of one reading would be charged if
     # it fell inside the measured span, so it is always made to fall outside:
@@ -51,16 +57,17 @@ class Clocks:
     # Collections likewise: read first at the start, last at the end.
     @classmethod
     def start(cls, delays: RunDelays, collections: Collections | None = None) -> Clocks:
-        queued = delays.read()
+        queued, ran = delays.read(), dict(delays.ran)
         collected = collections.read() if collections is not None else {}
         wall, cpu = time.perf_counter(), time.thread_time()
-        return cls(wall, cpu, queued, collected, threading.get_native_id())
+        return cls(wall, cpu, queued, collected, threading.get_native_id(), ran)
 
     @classmethod
     def stop(cls, delays: RunDelays, collections: Collections | None = None) -> Clocks:
         wall, cpu = time.perf_counter(), time.thread_time()
         collected = collections.read() if collections is not None else {}
-        return cls(wall, cpu, delays.read(), collected, threading.get_native_id())
+        queued = delays.read()
+        return cls(wall, cpu, queued, collected, threading.get_native_id(), dict(delays.ran))
 
 
 class Collections:
@@ -92,24 +99,33 @@ class Collections:
 
 
 class RunDelays:
-    """Reads each live thread's run delay (Linux), through files kept open between reads."""
+    """Reads each live thread's run delay (Linux), through files kept open between reads.
+
+    Each read also leaves the threads' CPU time in ``ran``. Threads in
+    ``IDLE_THREADS`` are left out of both.
+    """
 
     def __init__(self) -> None:
         self.files: dict[int, int] = {}
         self.available = True
+        self.ran: dict[int, float] = {}
 
     def read(self) -> dict[int, float] | None:
         """Seconds each thread has waited for a CPU; None where /proc does not say."""
         if not self.available:
             return None
-        live = {t.native_id for t in threading.enumerate() if t.native_id is not None}
+        live = {
+            t.native_id
+            for t in threading.enumerate()
+            if t.native_id is not None and t.name not in IDLE_THREADS
+        }
         for tid in set(self.files) - live:
             os.close(self.files.pop(tid))
-        delays = {}
+        delays, self.ran = {}, {}
         for tid in live:
-            delay = self._read_one(tid)
-            if delay is not None:
-                delays[tid] = delay
+            figures = self._read_one(tid)
+            if figures is not None:
+                self.ran[tid], delays[tid] = figures
         self.available = threading.get_native_id() in delays
         return delays if self.available else None
 
@@ -118,12 +134,14 @@ class RunDelays:
             os.close(descriptor)
         self.files.clear()
 
-    def _read_one(self, tid: int) -> float | None:
+    def _read_one(self, tid: int) -> tuple[float, float] | None:
+        """CPU time and run delay of one thread."""
         for _ in range(2):  # a cached file of a thread whose id was reused fails once
             try:
                 if tid not in self.files:
                     self.files[tid] = os.open(SCHEDSTAT.format(tid), os.O_RDONLY)
-                return int(os.pread(self.files[tid], 128, 0).split()[1]) / 1e9
+                ran, delay = os.pread(self.files[tid], 128, 0).split()[:2]
+                return int(ran) / 1e9, int(delay) / 1e9
             except (OSError, ValueError, IndexError):
                 if tid in self.files:
                     os.close(self.files.pop(tid))
@@ -136,6 +154,8 @@ class Usage:
 
     ``cpu`` already leaves out the full collections run on the test's thread;
     ``collected`` is those of every thread, to take out of the wall time.
+    ``helpers_cpu`` is what the other threads computed (a worker thread the
+    test handed work to, aiosqlite's), full collections left out.
     """
 
     wall: float = 0.0
@@ -143,6 +163,7 @@ class Usage:
     queued: float = 0.0
     queue_known: bool = True
     collected: float = 0.0
+    helpers_cpu: float = 0.0
 
     def add(self, start: Clocks, end: Clocks, sign: float = 1.0) -> None:
         collected = {
@@ -152,6 +173,12 @@ class Usage:
         self.wall += sign * (end.wall - start.wall)
         self.cpu += sign * (end.cpu - start.cpu - collected.get(start.thread, 0.0))
         self.collected += sign * sum(collected.values())
+        helpers = [
+            max(0.0, ran - start.ran.get(thread, 0.0) - collected.get(thread, 0.0))
+            for thread, ran in end.ran.items()
+            if thread != start.thread
+        ]
+        self.helpers_cpu += sign * sum(helpers)
         if start.queued is None or end.queued is None:
             self.queue_known = False
             return
@@ -165,10 +192,15 @@ class Usage:
             self.queued + other.queued,
             self.queue_known and other.queue_known,
             self.collected + other.collected,
+            self.helpers_cpu + other.helpers_cpu,
         )
 
     @property
     def charged(self) -> float:
-        """Wall time less time queued for a CPU and full collections, at least the CPU used."""
+        """Wall time less time queued for a CPU and full collections, at least the CPU used.
+
+        The CPU used is every thread's: run delays of several threads can
+        overlap, so the wall time less their sum may fall below what was computed.
+        """
         queued = self.queued if self.queue_known else 0.0
-        return max(self.cpu, self.wall - queued - self.collected)
+        return max(self.cpu + self.helpers_cpu, self.wall - queued - self.collected)
