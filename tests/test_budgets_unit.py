@@ -284,3 +284,33 @@ def test_run_delays_leave_out_the_suites_idle_watcher_thread(clocks: ModuleType)
     assert threading.get_native_id() in queued
     assert watcher.native_id not in queued
     assert set(delays.ran) == set(queued)
+
+
+def test_clocks_are_read_again_until_no_wait_for_the_cpu_fell_around_them(
+    clocks: ModuleType,
+) -> None:
+    delays = iter([1.0, 1.03, 1.03])  # preempted for 30 ms around the first reading
+    readings = iter([(10.0, 0.5), (10.031, 0.5)])
+
+    wall, cpu, delay = clocks.read_between(lambda: next(delays), lambda: next(readings))
+
+    assert (wall, cpu, delay) == (10.031, 0.5, 1.03)
+
+
+def test_without_run_delays_the_clocks_are_read_once(clocks: ModuleType) -> None:
+    readings = iter([(10.0, 0.5)])
+
+    assert clocks.read_between(lambda: None, lambda: next(readings)) == (10.0, 0.5, None)
+
+
+def test_a_real_reading_gives_this_threads_run_delay_with_the_others(clocks: ModuleType) -> None:
+    delays = clocks.RunDelays()
+    try:
+        reading = clocks.Clocks.stop(delays)
+    finally:
+        delays.close()
+
+    assert reading.queued is not None
+    assert reading.thread == threading.get_native_id()
+    assert reading.thread in reading.queued
+    assert reading.thread in reading.ran

@@ -20,7 +20,7 @@ import gc
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 SCHEDSTAT = "/proc/self/task/{}/schedstat"
@@ -50,24 +50,54 @@ class Clocks:
     thread: int = 0
     ran: Mapping[int, float] = field(default_factory=dict)
 
-    # A wait for the CPU between two reads of one reading would be charged if
-    # it fell inside the measured span, so it is always made to fall outside:
-    # run delays first at the start, last at the end. thread_time(), not
-    # schedstat's own CPU figure, which lags by up to a scheduler tick.
-    # Collections likewise: read first at the start, last at the end.
+    # The test thread's run delay is read right around the clocks, until no
+    # wait for the CPU fell between (read_between): a wait just outside the
+    # wall-clock span but inside the run-delay one would be subtracted without
+    # having been counted, up to a whole round of a busy CPU (30 ms with four
+    # processes a core). thread_time(), not schedstat's own CPU figure, which
+    # lags by up to a scheduler tick. Collections: read first at the start,
+    # last at the end.
     @classmethod
     def start(cls, delays: RunDelays, collections: Collections | None = None) -> Clocks:
         queued, ran = delays.read(), dict(delays.ran)
         collected = collections.read() if collections is not None else {}
-        wall, cpu = time.perf_counter(), time.thread_time()
-        return cls(wall, cpu, queued, collected, threading.get_native_id(), ran)
+        wall, cpu, own = read_between(delays.own, _wall_and_cpu)
+        return cls(wall, cpu, _with_own(queued, own), collected, threading.get_native_id(), ran)
 
     @classmethod
     def stop(cls, delays: RunDelays, collections: Collections | None = None) -> Clocks:
-        wall, cpu = time.perf_counter(), time.thread_time()
+        wall, cpu, own = read_between(delays.own, _wall_and_cpu)
         collected = collections.read() if collections is not None else {}
-        queued = delays.read()
+        queued = _with_own(delays.read(), own)
         return cls(wall, cpu, queued, collected, threading.get_native_id(), dict(delays.ran))
+
+
+def read_between(
+    own_delay: Callable[[], float | None], clocks: Callable[[], tuple[float, float]]
+) -> tuple[float, float, float | None]:
+    """``clocks()`` read between two equal readings of this thread's run delay.
+
+    Equal readings mean no wait for the CPU fell between them, so the clocks
+    and the run delay describe the same instant. A few tries at most.
+    """
+    before = own_delay()
+    for _ in range(5):
+        wall, cpu = clocks()
+        after = own_delay()
+        if after == before:
+            break
+        before = after
+    return wall, cpu, after
+
+
+def _wall_and_cpu() -> tuple[float, float]:
+    return time.perf_counter(), time.thread_time()
+
+
+def _with_own(queued: dict[int, float] | None, own: float | None) -> dict[int, float] | None:
+    if queued is None or own is None:
+        return queued
+    return {**queued, threading.get_native_id(): own}
 
 
 class Collections:
@@ -128,6 +158,13 @@ class RunDelays:
                 self.ran[tid], delays[tid] = figures
         self.available = threading.get_native_id() in delays
         return delays if self.available else None
+
+    def own(self) -> float | None:
+        """This thread's run delay alone (None where /proc does not say)."""
+        if not self.available:
+            return None
+        figures = self._read_one(threading.get_native_id())
+        return None if figures is None else figures[1]
 
     def close(self) -> None:
         for descriptor in self.files.values():
