@@ -34,6 +34,20 @@ SHARDS = (
     "ci_shards must be a whole number of parallel CI jobs, 1 or more (got {}): "
     "use 1 to run the suite in one job."
 )
+NOT_AN_ADDRESS_FOR_METADATA = (
+    "author_email '{}' cannot go into the package's metadata, which takes a plain address: "
+    "ASCII letters, digits and !#$%&'*+/=?^_`{{|}}~- before the @, dots only between them, "
+    "and a domain of dot-separated names (e.g. ada.lovelace@example.com)."
+)
+RESERVED_VARIABLE = (
+    "database_url_env '{}' is a variable the suite, Python, pytest, uv or the system reads "
+    "for something else, and the suite sets it to the test database's URL for the whole run: "
+    "name the variable your application reads its database URL from (e.g. DATABASE_URL)."
+)
+KEYWORD = (
+    "{} '{}' cannot be imported: '{}' is a Python keyword. "
+    "Name the module and object as your code imports them."
+)
 
 
 def refused(question: str, value: str, message: str) -> object:
@@ -103,6 +117,85 @@ INVALID_ANSWERS = [
     refused("ci_shards", "abc", SHARDS.format("abc")),
     refused("ci_shards", "1.5", SHARDS.format("1.5")),
     refused("ci_shards", "0", SHARDS.format("0")),
+    refused(
+        "package_name",
+        "m" * 41,
+        f"package_name '{'m' * 41}' is 41 characters long: keep it to 40, so that the lines "
+        "that import it fit the project's 100-character line length (e.g. a shorter form of "
+        "your project's name).",
+    ),
+    # Addresses hatchling cannot write into the package's metadata (uv sync fails).
+    *(
+        refused("author_email", email, NOT_AN_ADDRESS_FOR_METADATA.format(email))
+        for email in (
+            "ädä@example.com",
+            'ada"\\@example.com',
+            "a,b@example.com",
+            "ada.@example.com",
+            "ada@example..com",
+            "ada<x>@example.com",
+        )
+    ),
+    refused(
+        "ci_shards",
+        "1000000000",
+        "ci_shards is 1000000000, over 64: GitHub runs at most 256 jobs from one matrix, and "
+        "each group runs on up to four Python versions; use 64 or fewer.",
+    ),
+]
+
+ADOPTION_ANSWERS = [
+    refused(
+        "base_import",
+        "myapp..db:Base",
+        "base_import 'myapp..db:Base' is not module:Name (e.g. myapp.db:Base).",
+    ),
+    refused(
+        "base_import",
+        "myapp.class.db:Base",
+        KEYWORD.format("base_import", "myapp.class.db:Base", "class"),
+    ),
+    refused(
+        "session_import",
+        "myapp.db:async",
+        KEYWORD.format("session_import", "myapp.db:async", "async"),
+    ),
+    refused(
+        "session_import",
+        "myapp.db.:get_session",
+        "session_import 'myapp.db.:get_session' is not module:name (e.g. myapp.db:get_session).",
+    ),
+    refused(
+        "unit_of_work_import",
+        "myapp.import:Uow",
+        KEYWORD.format("unit_of_work_import", "myapp.import:Uow", "import"),
+    ),
+    refused(
+        "unit_of_work_import",
+        "myapp.uow",
+        "unit_of_work_import 'myapp.uow' is not "
+        "module:name (e.g. myapp.uow:get_unit_of_work), nor empty (no unit of work).",
+    ),
+    refused(
+        "engine_dispose_import",
+        "myapp.db:None",
+        KEYWORD.format("engine_dispose_import", "myapp.db:None", "None"),
+    ),
+    refused(
+        "entities_module", "myapp.from", KEYWORD.format("entities_module", "myapp.from", "from")
+    ),
+    *(
+        refused("database_url_env", name, RESERVED_VARIABLE.format(name))
+        for name in (
+            "PATH",
+            "TMPDIR",
+            "TEST_DATABASE_URL",
+            "PYTHONPATH",
+            "PYTEST_ADDOPTS",
+            "PGHOST",
+            "home",
+        )
+    ),
 ]
 
 
@@ -114,6 +207,19 @@ def test_invalid_answer_is_refused_naming_the_question_and_what_is_accepted(
 
     with pytest.raises(ValueError, match=r"^Validation error") as refusal:
         render(destination, **{question: value})
+
+    assert str(refusal.value) == f"Validation error for question '{question}': {message}"
+    assert not destination.exists()
+
+
+@pytest.mark.parametrize(("question", "value", "message"), ADOPTION_ANSWERS)
+def test_invalid_adoption_answer_is_refused_naming_the_question_and_what_is_accepted(
+    tmp_path: Path, question: str, value: str, message: str
+) -> None:
+    destination = tmp_path / "project"
+
+    with pytest.raises(ValueError, match=r"^Validation error") as refusal:
+        render(destination, backend="existing", **{question: value})
 
     assert str(refusal.value) == f"Validation error for question '{question}': {message}"
     assert not destination.exists()
@@ -156,7 +262,7 @@ def test_quotes_and_backslashes_in_user_text_land_escaped_in_python_and_toml(
     # Typographic quotes and dashes too: ruff would call them ambiguous in a docstring.
     description = 'Ends a string """ or escapes \\" it \u2013 \u2018quoted\u2019 \u2013 ending in "'
     author = 'Ada "The Countess" \\ Lovelace'
-    email = 'ada"\\@example.com'
+    email = "ada.o'brien+{music}@example.com"  # quotes and backslashes: refused (see above)
 
     root = render(
         tmp_path / "project",
@@ -196,6 +302,34 @@ def test_a_long_project_name_and_an_empty_description_give_a_clean_docstring(
     for check in (["check"], ["format", "--check"]):
         result = subprocess.run(
             [str(ruff), *check, str(package)], cwd=root, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_project_name_too_long_for_a_file_name_gives_a_package_name_cut_at_a_word(
+    tmp_path: Path,
+) -> None:
+    project_name = ("Music " * 50).strip()  # 299 characters: once an OSError from copier
+
+    root = render(tmp_path / "project", project_name=project_name)
+
+    assert [path.name for path in (root / "src").iterdir()] == ["music_" * 5 + "music"]
+    readme = (root / "README.md").read_text()
+    assert readme.startswith(f"# {project_name}\n")
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_longest_package_name_accepted_renders_lint_clean(
+    tmp_path: Path, database: str
+) -> None:
+    package_name = "_".join(["abcdefghij"] * 4)[:40]
+
+    root = render(tmp_path / "project", package_name=package_name, database=database)
+
+    ruff = Path(sys.executable).with_name("ruff")
+    for check in (["check"], ["format", "--check"]):
+        result = subprocess.run(
+            [str(ruff), *check, "src", "tests"], cwd=root, capture_output=True, text=True
         )
         assert result.returncode == 0, result.stdout + result.stderr
 

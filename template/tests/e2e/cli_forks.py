@@ -8,6 +8,10 @@ exit status, ``DATABASE_URL`` from the test's environment. What a fork skips is
 the interpreter's start-up and the imports, so one test still runs the
 installed console script (``run_installed_cli``). Where ``os.fork`` does not
 exist (Windows), every call runs the installed command.
+
+A call may run as long as the E2E tier's timeout (``pyramid_e2e_timeout``);
+one still running then is killed and reported with its output so far, and so
+is one whose test is stopped (the hang guard): no CLI process outlives its test.
 """
 
 from __future__ import annotations
@@ -69,6 +73,19 @@ for line in sys.stdin:
 FORK_AVAILABLE = hasattr(os, "fork")
 
 
+class CliTimeoutError(RuntimeError):
+    """A CLI call still running when the E2E tier's timeout ran out; it was killed."""
+
+
+def explain_overrun(command: str, seconds: float, stdout: str, stderr: str) -> str:
+    return (
+        f"`{command}` was still running after {seconds:g} s, the E2E tier's timeout "
+        "(pyramid_e2e_timeout), and was killed: its output below shows how far it got; "
+        "raise that timeout only if the machine is that slow.\n"
+        f"--- stdout ---\n{stdout}--- stderr ---\n{stderr}"
+    )
+
+
 class CliForks:
     """The helper process of one worker, started on the first call, stopped at the end."""
 
@@ -94,15 +111,25 @@ class CliForks:
                 "stdout": str(stdout),
                 "stderr": str(stderr),
             }
-            process.stdin.write(json.dumps(request).encode() + b"\n")
-            await process.stdin.drain()
+            try:
+                process.stdin.write(json.dumps(request).encode() + b"\n")
+                await process.stdin.drain()
+            except ConnectionError:  # the helper died between calls
+                raise RuntimeError(self._helper_exited()) from None
             child = (await self._reply(process))["pid"]
             try:
                 reply = await asyncio.wait_for(self._reply(process), self._timeout_seconds)
-            except TimeoutError:
-                os.kill(child, signal.SIGKILL)
+            except (TimeoutError, asyncio.CancelledError) as error:  # overran, or test stopped
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
                 await self._reply(process)
-                raise
+                if isinstance(error, asyncio.CancelledError):
+                    raise
+                command = " ".join([self._prog, *args])
+                message = explain_overrun(
+                    command, self._timeout_seconds, stdout.read_text(), stderr.read_text()
+                )
+                raise CliTimeoutError(message) from None
             return reply["exit_code"], stdout.read_text(), stderr.read_text()
 
     async def stop(self) -> None:
@@ -138,7 +165,10 @@ class CliForks:
         assert process.stdout is not None
         line = await process.stdout.readline()
         if not line:
-            log = (self._folder / "server.log").read_text()
-            raise RuntimeError(f"the CLI's helper process exited:\n{log}")
+            raise RuntimeError(self._helper_exited())
         reply: dict[str, int] = json.loads(line)
         return reply
+
+    def _helper_exited(self) -> str:
+        log = (self._folder / "server.log").read_text()
+        return f"the CLI's helper process exited:\n{log}"

@@ -14,15 +14,19 @@ from .conftest import track_created_playlist
 
 
 @pytest.fixture
-async def api(test_data_tracker: DataTracker) -> AsyncIterator[httpx.AsyncClient]:
+async def api(
+    test_data_tracker: DataTracker, e2e_timeout: float
+) -> AsyncIterator[httpx.AsyncClient]:
     """A client of a real server; the schema exists because the tracker opened the database.
+
+    The server may take up to the E2E tier's timeout to start on a busy machine.
 
     ``trust_env=False``: talk to 127.0.0.1 directly, never through a proxy from the
     environment.
     """
     async with (
-        running_api_server() as base_url,
-        httpx.AsyncClient(base_url=base_url, trust_env=False, timeout=10) as client,
+        running_api_server(e2e_timeout) as base_url,
+        httpx.AsyncClient(base_url=base_url, trust_env=False, timeout=e2e_timeout) as client,
     ):
         yield client
 

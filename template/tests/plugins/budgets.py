@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 import pytest
 
 from .baseline import baseline_of
-from .clocks import Clocks, RunDelays, Usage
+from .clocks import Clocks, Collections, RunDelays, Usage
 from .settings import guards_enabled, option_group, read_number, strict
 from .tiers import tier_of
 
@@ -93,6 +93,9 @@ class BudgetKeeper:
         self.current: Timing | None = None
         self.findings: list[OverBudget] = []
         self.delays = RunDelays()
+        self.collections = Collections()
+        if enabled:
+            self.collections.install()
 
     def check(self, item: pytest.Item, timing: Timing) -> OverBudget | None:
         tier = tier_of(item)
@@ -104,18 +107,19 @@ class BudgetKeeper:
         own = timing.own
         if own.charged <= budget:
             return None
-        return OverBudget(item.nodeid, tier, own.charged, budget, own.cpu)
+        return OverBudget(item.nodeid, tier, own.charged, budget, own.cpu + own.helpers_cpu)
 
     def measure(self, *, teardown: bool = False) -> Generator[None, object, object]:
         """The body of the phase wrappers: add what the phase used to the test's timing."""
         timing = self.current
         if timing is None:
             return (yield)
-        start = Clocks.start(self.delays)
+        start = Clocks.start(self.delays, self.collections)
         try:
             return (yield)
         finally:
-            (timing.teardown if teardown else timing.phases).add(start, Clocks.stop(self.delays))
+            end = Clocks.stop(self.delays, self.collections)
+            (timing.teardown if teardown else timing.phases).add(start, end)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
@@ -144,11 +148,12 @@ class BudgetKeeper:
         timing = self.current
         if timing is None or fixturedef.scope == "function":
             return (yield)
-        start = Clocks.stop(self.delays)  # read in this order, it is never under-estimated
+        # Read in this order, what is taken back is never under-estimated.
+        start = Clocks.stop(self.delays, self.collections)
         try:
             return (yield)
         finally:
-            timing.phases.add(start, Clocks.start(self.delays), sign=-1.0)
+            timing.phases.add(start, Clocks.start(self.delays, self.collections), sign=-1.0)
 
     def pytest_fixture_post_finalizer(self, fixturedef: pytest.FixtureDef[object]) -> None:
         if self.current is not None and fixturedef.scope != "function":
@@ -187,6 +192,7 @@ class BudgetKeeper:
 
     def pytest_unconfigure(self) -> None:
         self.delays.close()
+        self.collections.remove()
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if not self.findings:
