@@ -7,6 +7,7 @@ sample backend (a render, no install).
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -61,3 +62,21 @@ def test_a_copy_into_another_folder_says_to_run_it_there_quoted(
 
     assert "run\nthis from the project's root (first: cd 'my backend')" in message, message
     assert f"\n    {COMMAND}\n" in message
+
+
+REFERENCE_BACKEND_NAMES = re.compile(r"music|playlist|artist|add_track", re.IGNORECASE)
+"""The reference backend's names, which have no business in someone else's project."""
+
+
+def test_an_adopting_copy_names_nothing_of_the_reference_backend(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "warehouse"
+    shutil.copytree(SAMPLES / "warehouse", project)
+
+    copy_and_read_the_message(".", project, capsys, monkeypatch)
+
+    added = [project / "conftest.py", *sorted((project / "tests/plugins").glob("*.py"))]
+    named = {path.name for path in added if REFERENCE_BACKEND_NAMES.search(path.read_text())}
+    assert len(added) > 10
+    assert named == set()
