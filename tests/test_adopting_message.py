@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import copier
 import pytest
 
 from harness.project import TEMPLATE_ROOT
+from tests.test_adoption import LINT_RULES
 
 SAMPLES = Path(__file__).parent / "samples"
 COMMAND = "python3 tests/plugins/add_test_dependencies.py"
@@ -80,3 +83,24 @@ def test_an_adopting_copy_names_nothing_of_the_reference_backend(
     named = {path.name for path in added if REFERENCE_BACKEND_NAMES.search(path.read_text())}
     assert len(added) > 10
     assert named == set()
+
+
+def test_what_an_adopting_copy_adds_is_lint_clean_under_the_reference_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "warehouse"
+    shutil.copytree(SAMPLES / "warehouse", project)
+    copy_and_read_the_message(".", project, capsys, monkeypatch)
+
+    settings = [
+        "--line-length=100", "--target-version=py311",
+        "--config=lint.isort.known-first-party=['warehouse', 'tests']",
+    ]  # fmt: skip
+    examples = sorted(project.glob("tests/*/test_pyramid_*.py"))
+    files = ["conftest.py", "tests/plugins", *(str(path.relative_to(project)) for path in examples)]
+    for command in (["check", f"--select={LINT_RULES}"], ["format", "--check"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, *settings, *files],
+            cwd=project, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -43,7 +43,15 @@ async def test_migrations_build_the_schema_the_models_declare(
     differences = await in_rolled_back_transaction(empty_database_url, schema_differences, metadata)
     new_revision = request.config.getoption("pyramid_new_revision")
     if differences and new_revision:
-        await alembic(request.config, empty_database_url, alembic_ini, "revision", "--autogenerate", "-m", new_revision)
+        await alembic(
+            request.config,
+            empty_database_url,
+            alembic_ini,
+            "revision",
+            "--autogenerate",
+            "-m",
+            new_revision,
+        )
         await alembic(request.config, empty_database_url, alembic_ini, "upgrade", "head")
         differences = await in_rolled_back_transaction(
             empty_database_url, schema_differences, metadata

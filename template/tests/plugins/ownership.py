@@ -1,11 +1,11 @@
 """Which rows belong to the rows a test tracked: what goes when they go.
 
 A test that tracks a row it saved together with a new parent (an order with a
-new customer, say) expects the parent and the association rows to go with it. So, starting from the tracked rows, the
-rows the test created (those not in the baseline) are followed both ways along
-the foreign keys: rows that refer to an owned row are owned; a parent is owned
-when only owned rows refer to it. Rows that were there before the test are
-never owned, whatever refers to them.
+new customer, say) expects the parent and the association rows to go with it.
+So, starting from the tracked rows, the rows the test created (those not in the
+baseline) are followed both ways along the foreign keys: rows that refer to an
+owned row are owned; a parent is owned when only owned rows refer to it. Rows
+that were there before the test are never owned, whatever refers to them.
 """
 
 from __future__ import annotations
