@@ -9,7 +9,14 @@ Each sample in tests/samples is shaped like someone else's code (see its README)
   ``db_session`` and ``test_data_tracker``, ``pytest.ini``, an existing
   ``[dependency-groups]``, a unit test that uses the database, a bare sessionmaker;
 - billing: PostgreSQL through psycopg, engine built at import from ``DATABASE_URL``;
-- warehouse: an engine built on first use, no pytest configuration at all.
+- warehouse: an engine built on first use, no pytest configuration at all;
+- roster: PostgreSQL, its own conftest prefixes ``test_`` to the database name it reads
+  from ``DATABASE_URL`` and creates and drops that database;
+- tickets: PostgreSQL, ``DATABASE_URL`` holds a server URL; the tests append a database
+  name and create and drop it in a session fixture;
+- kennel: PostgreSQL, the URL assembled from ``POSTGRES_*`` by pydantic-settings (no
+  single variable: ``database_url_env=none``);
+- notes: a SQLite URL literal in the source and in ``alembic/env.py``, no variable.
 
 For each: ``copier copy --defaults`` changes no existing file, the Adopting block of
 the generated docs runs verbatim (twice, the second changing nothing), the sample's
@@ -25,6 +32,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +65,28 @@ class Sample:
     variable: str = "DATABASE_URL"
     postgresql: bool = False
     baselined: tuple[str, ...] = ()
+    driver: str = "postgresql+psycopg"
+    environment: Callable[[URL], dict[str, str]] | None = None
+    """The variables naming the real database, where no single variable holds its URL."""
+    sqlite_file: str | None = None
+    """A SQLite file the source names by a literal path, relative to the project root."""
+
+
+def postgres_variables(url: URL) -> dict[str, str]:
+    """kennel: the URL assembled by pydantic-settings from POSTGRES_* variables."""
+    return {
+        "POSTGRES_USER": url.username or "",
+        "POSTGRES_PASSWORD": url.password or "",
+        "POSTGRES_HOST": url.host or "",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_DB": url.database or "",
+    }
+
+
+def server_and_name(url: URL) -> dict[str, str]:
+    """tickets: a server URL in DATABASE_URL, the application's database name apart."""
+    server = url.set(database=None).render_as_string(hide_password=False)
+    return {"DATABASE_URL": server, "DATABASE_NAME": url.database or ""}
 
 
 SAMPLE_BACKENDS = [
@@ -93,6 +123,53 @@ SAMPLE_BACKENDS = [
             "engine_dispose_import": "billing.db:shutdown",
         },
         postgresql=True,
+    ),
+    Sample(
+        "roster",
+        {
+            "database": "postgresql",
+            "base_import": "roster.db:Base",
+            "session_import": "roster.db:Session",
+            "entities_module": "roster.db",
+        },
+        postgresql=True,
+        driver="postgresql+asyncpg",
+    ),
+    Sample(
+        "tickets",
+        {
+            "database": "postgresql",
+            "base_import": "tickets.storage:Base",
+            "session_import": "tickets.storage:get_session",
+            "entities_module": "tickets.storage",
+        },
+        postgresql=True,
+        driver="postgresql+asyncpg",
+        environment=server_and_name,
+    ),
+    Sample(
+        "kennel",
+        {
+            "database": "postgresql",
+            "base_import": "kennel.models:Base",
+            "session_import": "kennel.session:get_db",
+            "entities_module": "kennel.models",
+            "database_url_env": "none",
+        },
+        postgresql=True,
+        driver="postgresql+asyncpg",
+        environment=postgres_variables,
+    ),
+    Sample(
+        "notes",
+        {
+            "base_import": "notes.database:Base",
+            "session_import": "notes.database:SessionLocal",
+            "entities_module": "notes.models",
+            "database_url_env": "none",
+        },
+        environment=lambda _url: {},
+        sqlite_file="app.db",
     ),
     Sample(
         "warehouse",
@@ -136,10 +213,12 @@ class RealDatabase:
             self._psql(f'CREATE DATABASE "{self.name}"', database="postgres")
             self._psql("CREATE TABLE kept (id int PRIMARY KEY, note text)")
             self._psql("INSERT INTO kept VALUES (1, 'real data')")
-            self.url = self.server.set(drivername="postgresql+psycopg", database=self.name)
+            self.url = self.server.set(drivername=sample.driver, database=self.name)
         else:
             self.path = root / "real-data" / "app.db"
-            self.path.parent.mkdir()
+            if sample.sqlite_file:
+                self.path = root / sample.name / sample.sqlite_file
+            self.path.parent.mkdir(exist_ok=True)
             with closing(sqlite3.connect(self.path)) as connection, connection:
                 connection.execute("CREATE TABLE kept (id INTEGER PRIMARY KEY, note TEXT)")
                 connection.execute("INSERT INTO kept VALUES (1, 'real data')")
@@ -149,6 +228,8 @@ class RealDatabase:
     def environment(self) -> dict[str, str]:
         url = self.url if isinstance(self.url, str) else self.url.render_as_string(False)
         extra = {self.sample.variable: url}
+        if self.sample.environment is not None:
+            extra = self.sample.environment(make_url(url))
         if self.server is not None:
             extra["TEST_DATABASE_URL"] = self.server.render_as_string(hide_password=False)
         return extra
