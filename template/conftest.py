@@ -2,8 +2,9 @@
 
 A ``conftest.py`` at the project's root is read before any test folder's, in
 whatever form your pytest configuration is, so the suite's fixtures, markers
-and guards reach every test without an edit to your files.
+and guards reach every test without an edit to your files; ``binding`` sends
+your application to the test database in the suite's tests.
 See docs/testing.md#adopting-the-suite-into-your-project.
 """
 
-pytest_plugins = ["tests.plugins.suite"]
+pytest_plugins = ["tests.plugins.suite", "tests.plugins.binding"]
