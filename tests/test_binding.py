@@ -10,17 +10,19 @@ a protected database to the test database, whatever URL the code wrote.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -186,8 +188,6 @@ def test_the_listener_is_global_to_every_engine(connections: ModuleType, tmp_pat
     )
     redirect.install()
     try:
-        from sqlalchemy import create_engine
-
         engine = create_engine(f"sqlite:///{tmp_path / 'app.db'}")
         with engine.begin() as connection:
             connection.execute(text("CREATE TABLE late (id INTEGER)"))
@@ -197,3 +197,127 @@ def test_the_listener_is_global_to_every_engine(connections: ModuleType, tmp_pat
 
     assert tables_in(tmp_path / "test.db") == ["late"]
     assert not (tmp_path / "app.db").exists()
+
+
+# -- the production guard of an adopted project (guards.DatabaseGuard) ---------
+
+SEAM_FIX = "reach the database through session_import (app.db:get_session)"
+
+
+@pytest.fixture(scope="module")
+def guards() -> Iterator[ModuleType]:
+    """``guards.py`` over stand-ins for the three rendered modules it imports."""
+    load_plugin("targets")
+    stand_ins = {
+        "database": {"test_database_key": pytest.StashKey[object]()},
+        "environment": {"protected_database_urls": list},
+        "seams": {
+            "DEFAULT_DATABASE_URL": None,
+            "GUARD_EVERY_TEST": False,
+            "SESSION_HAND_OVER": "(hand it over)",
+            "UNIT_TEST_FIX": "mock it",
+            "URL_FIX": SEAM_FIX,
+            "URL_SOURCE": "where session_import's sessions are bound",
+        },
+    }
+    saved = {name: sys.modules.get(f"template_plugins.{name}") for name in [*stand_ins, "guards"]}
+    for name, attributes in stand_ins.items():
+        module = ModuleType(f"template_plugins.{name}")
+        module.__dict__.update(attributes)
+        sys.modules[module.__name__] = module
+    sys.modules.pop("template_plugins.guards", None)
+    yield importlib.import_module("template_plugins.guards")
+    for name, module in saved.items():
+        if module is None:
+            sys.modules.pop(f"template_plugins.{name}", None)
+        else:
+            sys.modules[f"template_plugins.{name}"] = module
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    real = tmp_path / "real.db"
+    with closing(sqlite3.connect(real)) as connection:
+        connection.execute("CREATE TABLE kept (id INTEGER)")
+    return real, tmp_path / "test.db"
+
+
+@pytest.fixture
+def installed(
+    guards: ModuleType,
+    connections: ModuleType,
+    files: tuple[Path, Path],
+    request: pytest.FixtureRequest,
+) -> Iterator[Any]:
+    real, test = files
+    protected = connections.targets_of([f"sqlite:///{real}"])
+    test_target = connections.url_target(make_url(f"sqlite:///{test}"))
+    guard = guards.DatabaseGuard(protected, test_target, every_test=request.param)
+    guard.install()
+    yield guard
+    guard.uninstall()
+
+
+def create_table(engine: Engine, name: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(text(f"CREATE TABLE {name} (id INTEGER)"))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("installed", [False], indirect=True)
+def test_outside_the_suites_tests_the_projects_own_connections_reach_its_database(
+    installed: Any, files: tuple[Path, Path]
+) -> None:
+    real, _test = files
+
+    create_table(create_engine(f"sqlite:///{real}"), "own")
+
+    assert tables_in(real) == ["kept", "own"]
+
+
+@pytest.mark.parametrize("installed", [False], indirect=True)
+def test_in_the_suites_tests_the_seams_engine_reaches_the_test_database(
+    installed: Any, files: tuple[Path, Path]
+) -> None:
+    real, test = files
+    application = create_engine(f"sqlite:///{real}")
+
+    with installed.binding([application.dialect], make_url(f"sqlite:///{test}")) as binding:
+        create_table(application, "bound")
+
+    assert binding.redirected
+    assert tables_in(test) == ["bound"]
+    assert tables_in(real) == ["kept"]
+
+
+@pytest.mark.parametrize("installed", [False], indirect=True)
+def test_in_the_suites_tests_another_way_to_the_database_is_refused_naming_the_seam(
+    guards: ModuleType, installed: Any, files: tuple[Path, Path]
+) -> None:
+    real, test = files
+    application = create_engine(f"sqlite:///{real}")
+
+    with (
+        installed.binding([application.dialect], make_url(f"sqlite:///{test}")),
+        pytest.raises(guards.DatabaseAccessError) as refused,
+    ):
+        create_table(create_engine(f"sqlite:///{real}"), "elsewhere")
+
+    assert str(refused.value) == (
+        f"A test tried to connect to sqlite:{real}, the database of your environment "
+        f"(where session_import's sessions are bound). Tests only use their own database, "
+        f"sqlite:{test}. Fix: {SEAM_FIX}. See docs/testing.md#production-database-guard"
+    )
+    assert tables_in(real) == ["kept"]
+
+
+@pytest.mark.parametrize("installed", [True], indirect=True)
+def test_with_every_test_guarded_the_database_is_refused_outside_any_binding(
+    guards: ModuleType, installed: Any, files: tuple[Path, Path]
+) -> None:
+    real, _test = files
+
+    with pytest.raises(guards.DatabaseAccessError):
+        create_table(create_engine(f"sqlite:///{real}"), "refused")
+
+    assert tables_in(real) == ["kept"]
