@@ -85,8 +85,11 @@ def postgres_variables(url: URL) -> dict[str, str]:
 
 def server_and_name(url: URL) -> dict[str, str]:
     """tickets: a server URL in DATABASE_URL, the application's database name apart."""
-    server = url.set(database=None).render_as_string(hide_password=False)
-    return {"DATABASE_URL": server, "DATABASE_NAME": url.database or ""}
+    server = URL.create(url.drivername, url.username, url.password, url.host, url.port)
+    return {
+        "DATABASE_URL": server.render_as_string(hide_password=False),
+        "DATABASE_NAME": url.database or "",
+    }
 
 
 SAMPLE_BACKENDS = [
