@@ -27,7 +27,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from harness.plugin_modules import load_plugin
-from harness.project import TEMPLATE_ROOT
+from harness.project import TEMPLATE_ROOT, render
 
 
 @pytest.fixture(scope="module")
@@ -321,3 +321,32 @@ def test_with_every_test_guarded_the_database_is_refused_outside_any_binding(
         create_table(create_engine(f"sqlite:///{real}"), "refused")
 
     assert tables_in(real) == ["kept"]
+
+
+# -- the database_url_env answer ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "constant"),
+    [
+        ("DB_URI", 'DATABASE_URL_ENV: str | None = "DB_URI"'),
+        ("none", "DATABASE_URL_ENV: str | None = None"),
+        ("", "DATABASE_URL_ENV: str | None = None"),
+    ],
+    ids=["a-variable", "none", "empty"],
+)
+def test_database_url_env_may_name_no_variable(tmp_path: Path, answer: str, constant: str) -> None:
+    root = render(tmp_path / "project", backend="existing", database_url_env=answer)
+
+    assert constant in (root / "tests/plugins/environment.py").read_text()
+
+
+def test_database_url_env_that_is_no_variable_name_is_refused_offering_none(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"^Validation error") as refusal:
+        render(tmp_path / "project", backend="existing", database_url_env="DB URL")
+
+    assert str(refusal.value) == (
+        "Validation error for question 'database_url_env': database_url_env 'DB URL' is not "
+        "an environment variable name: use letters, digits and underscores (e.g. DATABASE_URL "
+        "or DB_URI), or none if your URL is built from several variables or written in your code."
+    )
