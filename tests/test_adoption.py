@@ -16,7 +16,7 @@ Each sample in tests/samples is shaped like someone else's code (see its README)
   name and create and drop it in a session fixture;
 - kennel: PostgreSQL, the URL assembled from ``POSTGRES_*`` by pydantic-settings (no
   single variable: ``database_url_env=none``);
-- notes: a SQLite URL literal in the source and in ``alembic/env.py``, no variable.
+- pinboard: a SQLite URL literal in the source and in ``alembic/env.py``, no variable.
 
 For each: ``copier copy --defaults`` changes no existing file, the Adopting block of
 the generated docs runs verbatim (twice, the second changing nothing), the sample's
@@ -164,11 +164,11 @@ SAMPLE_BACKENDS = [
         environment=postgres_variables,
     ),
     Sample(
-        "notes",
+        "pinboard",
         {
-            "base_import": "notes.database:Base",
-            "session_import": "notes.database:SessionLocal",
-            "entities_module": "notes.models",
+            "base_import": "pinboard.database:Base",
+            "session_import": "pinboard.database:SessionLocal",
+            "entities_module": "pinboard.models",
             "database_url_env": "none",
         },
         environment=lambda _url: {},

@@ -1,7 +1,7 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notes.models import Note
+from pinboard.models import Note
 
 
 async def create_note(db: AsyncSession, title: str, body: str) -> Note:

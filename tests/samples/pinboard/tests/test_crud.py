@@ -1,8 +1,8 @@
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from notes.crud import create_note, list_titles
-from notes.database import Base
+from pinboard.crud import create_note, list_titles
+from pinboard.database import Base
 
 
 @pytest.fixture

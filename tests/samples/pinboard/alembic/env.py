@@ -4,8 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from notes import models  # noqa: F401
-from notes.database import Base
+from pinboard import models  # noqa: F401
+from pinboard.database import Base
 
 config = context.config
 if config.config_file_name is not None:

@@ -1,7 +1,7 @@
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from notes.database import Base
+from pinboard.database import Base
 
 
 class Note(Base):
