@@ -17,6 +17,8 @@ from harness.project import GeneratedProject
 from harness.sharing import build_once, shared_render
 from harness.suite_run import SuiteRun
 
+pytest_plugins = ["pytester", "harness.tier_shape"]
+
 collect_ignore = ["samples"]
 """Other people's backends (and their own tests), adopted by test_adoption.py: not ours to run."""
 

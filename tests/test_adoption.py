@@ -16,7 +16,10 @@ Each sample in tests/samples is shaped like someone else's code (see its README)
   name and create and drop it in a session fixture;
 - kennel: PostgreSQL, the URL assembled from ``POSTGRES_*`` by pydantic-settings (no
   single variable: ``database_url_env=none``);
-- pinboard: a SQLite URL literal in the source and in ``alembic/env.py``, no variable.
+- pinboard: a SQLite URL literal in the source and in ``alembic/env.py``, no variable;
+- gigs: an import package named ``src`` (flat layout, ``package_name=src``), not installable;
+- pricing: Alembic migrations that insert reference rows (seeded currencies), and an
+  autouse fixture in its ``tests/unit/conftest.py`` that connects before each unit test.
 
 For each: ``copier copy --defaults`` changes no existing file, the Adopting block of
 the generated docs runs verbatim (twice, the second changing nothing), the sample's
@@ -183,6 +186,26 @@ SAMPLE_BACKENDS = [
             "entities_module": "warehouse.domain",
             "engine_dispose_import": "warehouse.db:close_engine",
         },
+    ),
+    Sample(
+        "gigs",
+        {
+            "package_name": "src",
+            "base_import": "src.database:Base",
+            "session_import": "src.database:get_session",
+            "entities_module": "src.models",
+        },
+    ),
+    Sample(
+        "pricing",
+        {
+            "base_import": "pricing.db:Base",
+            "session_import": "pricing.db:session",
+            "entities_module": "pricing.db",
+            "engine_dispose_import": "pricing.db:dispose",
+            "database_url_env": "PRICING_DB",
+        },
+        variable="PRICING_DB",
     ),
 ]
 

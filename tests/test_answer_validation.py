@@ -243,3 +243,78 @@ def test_every_direct_dependency_of_the_project_is_refused_by_its_import_name() 
     }
     assert "xdist" in imported
     assert imported - refused_names == set()
+
+
+# -- package_name for adoption: checked against what an adopting copy creates ---
+
+
+def adopting(name: str, message: str) -> object:
+    return pytest.param(name, message, id=f"existing:package_name={name!r}")
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        adopting(
+            "tests",
+            "package_name 'tests' is the package the suite is copied into (tests/plugins): "
+            "give the import name of your application's code, not of its tests.",
+        ),
+        adopting(
+            "pytest_asyncio",
+            "package_name 'pytest_asyncio' is the import name of a package the test suite "
+            "installs or imports, and would clash with it at import: give the import name of "
+            "your application's code.",
+        ),
+        adopting(
+            "json",
+            "package_name 'json' shadows the standard-library module 'json': "
+            "choose another name (e.g. json_app).",
+        ),
+        adopting("My-App", f"package_name 'My-App' {NOT_AN_IMPORT_NAME}"),
+    ],
+)
+def test_adopting_refuses_a_package_name_that_clashes_with_what_the_copy_adds(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    destination = tmp_path / "project"
+
+    with pytest.raises(ValueError, match=r"^Validation error") as refusal:
+        render(destination, backend="existing", package_name=name)
+
+    assert str(refusal.value) == f"Validation error for question 'package_name': {message}"
+    assert not destination.exists()
+
+
+@pytest.mark.parametrize("name", ["src", "app"])
+def test_adopting_accepts_the_projects_real_import_name_even_src(tmp_path: Path, name: str) -> None:
+    """An adopting copy creates no src/ and none of the reference backend's dependencies."""
+    root = render(tmp_path / "project", backend="existing", package_name=name)
+
+    assert not (root / "src").exists()
+    assert f"base_import: {name}.db:Base" in (root / ".copier-answers.yml").read_text()
+
+
+def test_the_reference_backend_still_refuses_src(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"^Validation error") as refusal:
+        render(tmp_path / "project", package_name="src")
+
+    assert str(refusal.value) == (
+        "Validation error for question 'package_name': package_name 'src' would clash with "
+        "the project's own 'src' folder: choose another name (e.g. src_app)."
+    )
+
+
+def test_every_name_an_adopting_copy_refuses_is_a_dependency_name_too() -> None:
+    """The adoption list is a subset of the full one, and covers every test dependency."""
+    text = (PARTIALS / "package-name.jinja").read_text()
+    listed = re.search(r"set suite_imports = \[(.*?)\]", text, re.DOTALL)
+    assert listed is not None
+    suite_imports = set(re.findall(r'"(\w+)"', listed.group(1)))
+    test_dependencies = {
+        re.sub(r"[-_.]+", "_", name).lower()
+        for name in REQUIREMENT.findall((PARTIALS / "test-dependencies.toml.jinja").read_text())
+    }
+
+    assert suite_imports - listed_names("dependency-import-names.jinja") == set()
+    assert test_dependencies - suite_imports == set()

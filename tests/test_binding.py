@@ -79,15 +79,15 @@ def test_connect_target_reads_the_database_a_driver_is_about_to_open(
     dialect = engine.sync_engine.dialect
     cargs, cparams = dialect.create_connect_args(engine.url)
 
-    target = connections.connect_target(dialect, list(cargs), dict(cparams))
+    reached = connections.connect_targets(dialect, list(cargs), dict(cparams))
 
-    assert target == connections.url_target(make_url(f"sqlite:///{tmp_path / 'app.db'}"))
+    assert reached == connections.url_targets(make_url(f"sqlite:///{tmp_path / 'app.db'}"))
 
 
 def test_unparsable_urls_protect_nothing_and_break_nothing(connections: ModuleType) -> None:
-    assert connections.targets_of(["not a url", "sqlite:///x.db"]) == [
-        connections.url_target(make_url("sqlite:///x.db"))
-    ]
+    assert connections.targets_of(["not a url", "sqlite:///x.db"]) == connections.url_targets(
+        make_url("sqlite:///x.db")
+    )
 
 
 LITERAL_URL_SCRIPT = """

@@ -241,3 +241,160 @@ def test_labels_name_the_database_as_the_message_shows_it(targets: ModuleType) -
     assert targets.server_target("postgresql", None, 5433, "x").label == (
         "postgresql://localhost:5433/x"
     )
+
+
+# -- PostgreSQL: what the driver fills in (issue #23, point 3) ----------------
+# asyncpg and libpq connect to what a URL leaves out as PGHOST, PGPORT, PGUSER,
+# PGDATABASE say, else to this machine, port 5432 and a database named after the
+# user; the guard resolves the same way before it compares.
+
+PROTECTED = ("localhost", 5432, "app")
+
+
+@pytest.fixture(scope="module")
+def pg_targets() -> ModuleType:
+    return load_plugin("pg_targets")
+
+
+def reaches_protected(
+    targets: ModuleType,
+    pg_targets: ModuleType,
+    cparams: dict[str, object],
+    environ: dict[str, str] | None = None,
+    cargs: tuple[object, ...] = (),
+) -> bool:
+    protected = targets.server_target("postgresql", *PROTECTED)
+    reached = pg_targets.postgres_targets(list(cargs), cparams, environ or {}, ["runner"])
+    return any(targets.same_database(target, protected) for target in reached)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        pytest.param("0.0.0.0", id="ipv4-wildcard"),
+        pytest.param("::", id="ipv6-wildcard"),
+        pytest.param("::ffff:127.0.0.1", id="ipv4-mapped-loopback"),
+        pytest.param("::ffff:7f00:1", id="ipv4-mapped-hex"),
+        pytest.param("127.0.0.2", id="loopback-range"),
+    ],
+)
+def test_wildcard_and_mapped_addresses_are_this_machine(
+    targets: ModuleType, pg_targets: ModuleType, host: str
+) -> None:
+    assert reaches_protected(targets, pg_targets, {"host": host, "database": "app"})
+
+
+@pytest.mark.usefixtures("fake_dns")
+def test_an_ipv4_mapped_address_is_the_ipv4_address_it_carries(targets: ModuleType) -> None:
+    production = targets.server_target("postgresql", "db.example", 5432, "app")
+
+    assert targets.same_database(
+        targets.server_target("postgresql", "::ffff:10.0.0.5", 5432, "app"), production
+    )
+    assert not targets.same_database(
+        targets.server_target("postgresql", "::ffff:10.0.0.6", 5432, "app"), production
+    )
+
+
+@pytest.mark.parametrize(
+    ("cparams", "environ"),
+    [
+        pytest.param({"user": "app"}, {}, id="no-database-means-the-users-name"),
+        pytest.param({}, {"PGUSER": "app"}, id="pguser-names-the-default-database"),
+        pytest.param({"user": "someone"}, {"PGDATABASE": "app"}, id="pgdatabase"),
+        pytest.param(
+            {"database": "app"},
+            {"PGHOST": "/var/run/postgresql", "PGPORT": "5432"},
+            id="pghost-unix-socket-and-pgport",
+        ),
+        pytest.param({"database": "app", "port": 5432}, {"PGHOST": "0.0.0.0"}, id="pghost-0.0.0.0"),
+        pytest.param({}, {"PGHOST": "127.0.0.1:5432", "PGDATABASE": "app"}, id="pghost-with-port"),
+    ],
+)
+def test_what_the_url_leaves_out_comes_from_the_pg_variables_and_defaults(
+    targets: ModuleType,
+    pg_targets: ModuleType,
+    cparams: dict[str, object],
+    environ: dict[str, str],
+) -> None:
+    assert reaches_protected(targets, pg_targets, cparams, environ)
+
+
+def test_the_operating_system_user_names_the_default_database(
+    targets: ModuleType, pg_targets: ModuleType
+) -> None:
+    reached = pg_targets.postgres_targets([], {}, {}, ["app", "root"])
+
+    assert [target.label for target in reached] == [
+        "postgresql://localhost:5432/app",
+        "postgresql://localhost:5432/root",
+    ]
+    assert pg_targets.this_users()  # read from the login variables and the uid
+
+
+@pytest.mark.parametrize(
+    ("cparams", "environ"),
+    [
+        pytest.param({"database": "other"}, {"PGDATABASE": "app"}, id="url-database-wins"),
+        pytest.param(
+            {"host": "10.0.0.7", "database": "app"}, {"PGHOST": "localhost"}, id="url-host-wins"
+        ),
+        pytest.param({"port": 5433, "database": "app"}, {"PGPORT": "5432"}, id="url-port-wins"),
+        pytest.param({"user": "app"}, {"PGDATABASE": "other"}, id="pgdatabase-before-user"),
+        pytest.param({}, {"PGPORT": "5433", "PGDATABASE": "app"}, id="pgport-elsewhere"),
+    ],
+)
+def test_what_the_url_says_is_not_overridden_by_the_environment(
+    targets: ModuleType,
+    pg_targets: ModuleType,
+    cparams: dict[str, object],
+    environ: dict[str, str],
+) -> None:
+    assert not reaches_protected(targets, pg_targets, cparams, environ)
+
+
+def test_any_host_of_a_multi_host_url_may_be_the_one_reached(
+    targets: ModuleType, pg_targets: ModuleType
+) -> None:
+    asyncpg_style = {
+        "host": ["nowhere.invalid", "127.0.0.1"],
+        "port": [5432, 5432],
+        "database": "app",
+    }
+    libpq_style = {"host": "nowhere.invalid,localhost", "port": "6000,5432", "dbname": "app"}
+
+    assert reaches_protected(targets, pg_targets, asyncpg_style)
+    assert reaches_protected(targets, pg_targets, libpq_style)
+    assert not reaches_protected(targets, pg_targets, {**libpq_style, "port": "6000,6001"})
+
+
+@pytest.mark.parametrize(
+    ("cargs", "cparams"),
+    [
+        pytest.param((), {"dsn": "postgresql://u@0.0.0.0:5432/app"}, id="asyncpg-dsn"),
+        pytest.param((), {"dsn": "postgresql:///app?host=/tmp"}, id="dsn-query-host"),
+        pytest.param(("host=127.0.0.1 dbname=app",), {}, id="libpq-conninfo"),
+        pytest.param((), {"dsn": "postgresql://h.invalid/x", "host": "::1", "database": "app"},
+                     id="arguments-override-the-dsn"),
+        pytest.param((), {"host": "db.invalid", "hostaddr": "127.0.0.1", "dbname": "app"},
+                     id="hostaddr-is-where-libpq-connects"),
+    ],
+)  # fmt: skip
+def test_a_dsn_or_conninfo_in_the_connection_arguments_is_read_too(
+    targets: ModuleType,
+    pg_targets: ModuleType,
+    cargs: tuple[object, ...],
+    cparams: dict[str, object],
+) -> None:
+    assert reaches_protected(targets, pg_targets, cparams, cargs=cargs)
+
+
+def test_a_database_elsewhere_is_not_refused(targets: ModuleType, pg_targets: ModuleType) -> None:
+    assert not reaches_protected(targets, pg_targets, {"host": "192.0.2.1", "dbname": "app"})
+    assert not reaches_protected(targets, pg_targets, {"dsn": "postgresql://u@localhost/other"})
+
+
+def test_ipv6_labels_are_bracketed(targets: ModuleType) -> None:
+    assert targets.server_target("postgresql", "::", 5432, "app").label == (
+        "postgresql://[::]:5432/app"
+    )

@@ -35,6 +35,7 @@ pytest_plugins = [
     "tests.plugins.schema",
     "tests.plugins.database",
     "tests.plugins.session_loop",
+    "tests.plugins.shared_data",
     "tests.plugins.pollution",
     "tests.plugins.transaction_guard",
     "tests.plugins.leftover_tasks",
@@ -43,6 +44,7 @@ pytest_plugins = [
     "tests.plugins.hangs",
     "tests.plugins.pyramid",
     "tests.plugins.interrupts",
+    "tests.plugins.examples",
 ]
 
 

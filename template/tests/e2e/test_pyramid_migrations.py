@@ -1,10 +1,12 @@
 """Your migrations build the schema your models declare, and every revision can be undone.
 
-Alembic runs as you run it, ``alembic -c <config> ...`` in a subprocess, with
-your URL variable naming a new, empty database (``empty_database_url``), so your
-``env.py`` needs no change. Collected only when your Alembic config exists (the
-``migrations`` answer). After changing a model:
-``alembic revision --autogenerate -m "..."`` (docs/testing.md#migrations).
+Alembic runs as you run it, ``alembic -c <config> ...`` in a subprocess, on a
+new, empty database (``empty_database_url``): your URL variable names it, and
+connections to your own database go there instead, so your ``env.py`` needs no
+change. Collected only when your Alembic config exists (the
+``migrations`` answer). After changing a model, the drift test's failure gives
+the command that writes the revision (``--pyramid-new-revision``;
+docs/testing.md#migrations).
 """
 
 import asyncio
@@ -36,18 +38,28 @@ def alembic_ini(pytestconfig: pytest.Config) -> Path:
 
 
 async def test_migrations_build_the_schema_the_models_declare(
-    empty_database_url: URL, alembic_ini: Path, pytestconfig: pytest.Config
+    empty_database_url: URL, alembic_ini: Path, request: pytest.FixtureRequest
 ) -> None:
-    upgrade = ["-m", "alembic", "-c", str(alembic_ini), "upgrade", "head"]
-    upgraded = await asyncio.to_thread(
-        run_python, upgrade, empty_database_url, cwd=pytestconfig.rootpath
-    )
-    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
-
+    await alembic(request.config, empty_database_url, alembic_ini, "upgrade", "head")
     differences = await in_rolled_back_transaction(empty_database_url, schema_differences, metadata)
+    new_revision = request.config.getoption("pyramid_new_revision")
+    if differences and new_revision:
+        await alembic(
+            request.config,
+            empty_database_url,
+            alembic_ini,
+            "revision",
+            "--autogenerate",
+            "-m",
+            new_revision,
+        )
+        await alembic(request.config, empty_database_url, alembic_ini, "upgrade", "head")
+        differences = await in_rolled_back_transaction(
+            empty_database_url, schema_differences, metadata
+        )
 
     if differences:
-        pytest.fail(drift_message(differences, alembic_ini), pytrace=False)
+        pytest.fail(drift_message(differences, request.path), pytrace=False)
 
 
 async def test_every_revision_upgrades_downgrades_and_upgrades_again(
@@ -61,3 +73,10 @@ async def test_every_revision_upgrades_downgrades_and_upgrades_again(
         pytest.fail(
             round_trip_output_failure(walked.stdout + walked.stderr, alembic_ini), pytrace=False
         )
+
+
+async def alembic(config: pytest.Config, url: URL, alembic_ini: Path, *args: str) -> None:
+    """``alembic -c <config> *args`` on ``url``, as you run it; it must succeed."""
+    command = ["-m", "alembic", "-c", str(alembic_ini), *args]
+    result = await asyncio.to_thread(run_python, command, url, cwd=config.rootpath)
+    assert result.returncode == 0, result.stdout + result.stderr

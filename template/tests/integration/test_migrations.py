@@ -2,8 +2,10 @@
 
 Both tests run on a new, empty database (``empty_database_url``), whatever built
 this run's test database (``--pyramid-create-all`` included), in a transaction
-rolled back afterwards. After changing a model:
-``uv run alembic revision --autogenerate -m "..."`` (docs/testing.md#migrations).
+rolled back afterwards. After changing a model, the drift test's failure gives
+the command that writes the revision: ``uv run pytest
+tests/integration/test_migrations.py --pyramid-new-revision="..."``
+(docs/testing.md#migrations).
 """
 
 from pathlib import Path
@@ -28,12 +30,15 @@ def alembic_ini(pytestconfig: pytest.Config) -> Path:
 
 
 async def test_migrations_build_the_schema_the_models_declare(
-    empty_database_url: URL, alembic_ini: Path
+    empty_database_url: URL, alembic_ini: Path, request: pytest.FixtureRequest
 ) -> None:
-    differences = await in_rolled_back_transaction(empty_database_url, drift, alembic_ini, metadata)
+    new_revision = request.config.getoption("pyramid_new_revision")
+    differences = await in_rolled_back_transaction(
+        empty_database_url, drift, alembic_ini, metadata, new_revision
+    )
 
     if differences:
-        pytest.fail(drift_message(differences, alembic_ini), pytrace=False)
+        pytest.fail(drift_message(differences, request.path), pytrace=False)
 
 
 async def test_every_revision_upgrades_downgrades_and_upgrades_again(

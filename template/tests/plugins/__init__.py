@@ -34,10 +34,12 @@ What every test gets:
 - ``settings``: the ``pyramid_*`` options, read and checked in one place.
 - ``tiers``: mark tests by folder (unit / integration / e2e) and register the markers.
 - ``guards``: refuse database access where it would lock, leak or touch real data
-  (``targets``: which database a URL reaches, by identity rather than spelling).
-- ``transaction_guard``, ``pollution`` (with ``clean_state``), ``leftover_tasks``
-  (with ``session_loop`` and ``loop_scope``): a test cannot leave its
-  transaction, rows or tasks to the next one.
+  (``targets``: which database a URL reaches, by identity rather than spelling;
+  ``pg_targets``: what a PostgreSQL driver fills in from ``PG*`` and its defaults).
+- ``transaction_guard``, ``pollution`` (with ``clean_state`` and ``write_sources``:
+  who wrote the rows), ``leftover_tasks`` (with ``session_loop`` and
+  ``loop_scope``): a test cannot leave its transaction, rows or tasks to the next one.
+- ``shared_data``: ``module_data_tracker``, rows a module's tests share.
 - ``budgets``: name unit and integration tests over their time budget
   (``clocks``: what a test is charged, the machine's load left out).
 - ``hangs``: fail a hanging test with a traceback at the stuck await.
@@ -45,7 +47,10 @@ What every test gets:
 - ``pyramid``: report the tier shares of the run against the target
   (``ci_summary`` turns the report into the CI job's summary).
 - ``interrupts``: one Ctrl-C, even delivered twice by ``uv run``, gives the short report.
-- ``tracker``, ``queries``: helpers behind ``test_data_tracker`` and ``assert_max_queries``.
+- ``examples``: a project fixture that fails one of the suite's examples is named.
+- ``commands``: the project's runner and a failed command's own error, for messages.
+- ``tracker``, ``queries``: helpers behind ``test_data_tracker`` and ``assert_max_queries``
+  (``ownership``: the rows that go with a tracked row).
 
 Adopted projects also get ``suite`` (``tests/conftest.py``'s fixtures and
 plugins, loaded by the root ``conftest.py``) and ``add_test_dependencies``

@@ -1,13 +1,17 @@
 """The test database's clean state: checked in one statement, restored on demand.
 
-The clean state is what a worker's database holds when a test first needs it:
-empty tables, unless your project seeds some before. Checking it costs one
-statement (every table's row count in one ``UNION ALL``); restoring it
-deletes, children first, every row that was not there, whoever committed it.
+The clean state is what a worker's database holds when a test first needs it,
+right after the schema build: empty tables, or the rows your migrations insert
+(seed data, reference rows), which are the starting point, never a leak; while
+a module's shared rows exist (``module_data_tracker``), they are part of it.
+Checking it costs one statement (every table's row count in one ``UNION ALL``);
+restoring it deletes, children first, every row that was not there, whoever
+committed it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -26,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 Key = tuple[object, ...]
 
 
-@dataclass(frozen=True)
+@dataclass
 class CleanState:
     """The primary keys of the rows each table held when the state was captured."""
 
@@ -45,6 +49,21 @@ class CleanState:
                     rows = await connection.execute(select(*_key_columns(table)))
                     keys[table.name] = frozenset(tuple(row) for row in rows)
         return cls(metadata, keys)
+
+    def row_counts(self) -> dict[str, int]:
+        """Every table's row count in the clean state (0 where nothing was seeded)."""
+        return {
+            table.name: len(self.keys.get(table.name, ())) for table in self.metadata.sorted_tables
+        }
+
+    def share(self, rows: Mapping[str, set[Key]]) -> None:
+        """Count these rows as clean until ``unshare``: a module's shared data."""
+        for name, keys in rows.items():
+            self.keys[name] = self.keys.get(name, frozenset()) | keys
+
+    def unshare(self, rows: Mapping[str, set[Key]]) -> None:
+        for name, keys in rows.items():
+            self.keys[name] = self.keys.get(name, frozenset()) - keys
 
     async def extra_rows(self, connection: AsyncConnection) -> dict[str, int]:
         """Tables holding more rows than the clean state, with how many more."""

@@ -1,7 +1,7 @@
 """Which database a connection is about to reach, and how to send it to the test database instead.
 
 Every SQLAlchemy engine passes a new DBAPI connection through the ``do_connect``
-event with the arguments its driver is about to use. ``connect_target`` reads
+event with the arguments its driver is about to use. ``connect_targets`` reads
 the database from them (``targets``: identity, not spelling), and
 ``redirect`` rewrites them in place to reach another URL with the same driver
 (SQLAlchemy hands each connection its own copy of the arguments).
@@ -26,11 +26,21 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import URL, Dialect, make_url
 
+from .pg_targets import postgres_targets
 from .targets import Target, is_uri, same_database, server_target, sqlite_target
 
 TEST_URL_ENV = "PYTEST_PYRAMID_TEST_DATABASE_URL"
 PROTECTED_URLS_ENV = "PYTEST_PYRAMID_PROTECTED_DATABASE_URLS"
 USAGE = "usage: python -m tests.plugins.connections (-m module | -c code) [arguments...]"
+
+
+def url_targets(url: URL) -> list[Target]:
+    """Every database a URL may reach: on PostgreSQL, with the driver's defaults filled in."""
+    if url.get_backend_name() != "postgresql":
+        return [url_target(url)]
+    params: dict[str, object] = dict(url.translate_connect_args(username="user"))
+    params.update(url.query)
+    return list(postgres_targets([], params, os.environ))
 
 
 def url_target(url: URL) -> Target:
@@ -46,22 +56,24 @@ def url_target(url: URL) -> Target:
     return server_target(url.get_backend_name(), host, url.port, url.database)
 
 
-def connect_target(dialect: Dialect, cargs: list[Any], cparams: dict[str, Any]) -> Target:
-    """The same, from the arguments a driver is about to connect with."""
+def connect_targets(dialect: Dialect, cargs: list[Any], cparams: dict[str, Any]) -> list[Target]:
+    """The same, from the arguments a driver is about to connect with (read at that moment)."""
     if dialect.name == "sqlite":
         database = cargs[0] if cargs else cparams.get("database")
         uri = is_uri(cparams.get("uri"))
-        return sqlite_target(None if database is None else str(database), uri=uri)
+        return [sqlite_target(None if database is None else str(database), uri=uri)]
+    if dialect.name == "postgresql":
+        return list(postgres_targets(cargs, cparams, os.environ))
     database = cparams.get("database", cparams.get("dbname"))
-    return server_target(dialect.name, cparams.get("host"), cparams.get("port"), database)
+    return [server_target(dialect.name, cparams.get("host"), cparams.get("port"), database)]
 
 
 def targets_of(urls: Sequence[str]) -> list[Target]:
     """The databases these URLs reach; an unparsable URL cannot be connected to anyway."""
-    found = []
+    found: list[Target] = []
     for raw in urls:
         try:
-            found.append(url_target(make_url(raw)))
+            found.extend(url_targets(make_url(raw)))
         except Exception:
             continue
     return found
@@ -93,8 +105,8 @@ class SubprocessRedirect:
     def on_do_connect(
         self, dialect: Dialect, _record: Any, cargs: list[Any], cparams: dict[str, Any]
     ) -> None:
-        target = connect_target(dialect, cargs, cparams)
-        if any(same_database(target, protected) for protected in self.protected):
+        targets = connect_targets(dialect, cargs, cparams)
+        if any(same_database(target, known) for target in targets for known in self.protected):
             redirect(dialect, cargs, cparams, self.test_url)
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.pool import Pool
 
 from .baseline import baseline_of, fail_unless_baselined
-from .connections import connect_target, redirect, targets_of, url_target
+from .connections import connect_targets, redirect, targets_of, url_targets
 from .database import test_database_key
 from .environment import protected_database_urls
 from .seams import (
@@ -166,15 +166,17 @@ class DatabaseGuard:
     ) -> None:
         if not (self._every_test or self._bindings):
             return  # an adopted project's own test, outside the suite's: as before
-        target = connect_target(dialect, cargs, cparams)
-        if any(same_database(target, protected) for protected in self._protected_targets):
-            binding = self._bindings[-1] if self._bindings else None
-            if binding is not None and binding.takes(dialect):
-                redirect(dialect, cargs, cparams, binding.test_url)
-                return
-            raise DatabaseAccessError(
-                PRODUCTION_MESSAGE.format(target=target.label, test_target=self._test_target.label)
-            )
+        for target in connect_targets(dialect, cargs, cparams):
+            if any(same_database(target, protected) for protected in self._protected_targets):
+                binding = self._bindings[-1] if self._bindings else None
+                if binding is not None and binding.takes(dialect):
+                    redirect(dialect, cargs, cparams, binding.test_url)
+                    return
+                raise DatabaseAccessError(
+                    PRODUCTION_MESSAGE.format(
+                        target=target.label, test_target=self._test_target.label
+                    )
+                )
 
 
 def protected_targets(urls: list[str]) -> list[Target]:
@@ -193,11 +195,15 @@ guards_enabled_key = pytest.StashKey[bool]()
 def pytest_configure(config: pytest.Config) -> None:
     test_database = config.stash[test_database_key]
     enabled = guards_enabled(config)
-    test_target = url_target(test_database.url)
+    test_targets = url_targets(test_database.url)
     protected = protected_targets(protected_database_urls())
     guard = DatabaseGuard(
-        [target for target in protected if not same_database(target, test_target)],
-        test_target=test_target,
+        [
+            target
+            for target in protected
+            if not any(same_database(target, test_target) for test_target in test_targets)
+        ],
+        test_target=test_targets[0],
         every_test=GUARD_EVERY_TEST,
     )
     if enabled:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import MetaData
 from sqlalchemy.engine import URL, Connection
 
+from .commands import error_of, runner, without_footer
 from .seams import create_database_engine
 
 if TYPE_CHECKING:
@@ -41,12 +42,18 @@ if TYPE_CHECKING:
 # Alembic is imported by the functions that use it, not here: collecting the
 # migration tests (``pytest -m unit`` collects them too) must not cost its import.
 
-NEW_REVISION = '{alembic} revision --autogenerate -m "describe the change"'
+NEW_REVISION = '{run}pytest {test_file} --pyramid-new-revision="catch up with the models"'
+"""Works as printed on a fresh checkout: the run's own test database is the scratch one."""
 DRIFT_MESSAGE = (
     "The models and the migrations disagree ({count} difference(s), as `alembic check` "
-    "compares them):\n{lines}\nWrite the missing revision: {command}\nthen read the revision "
-    "it writes and run the tests again. See docs/testing.md#migrations"
+    "compares them):\n{lines}\nWrite the missing revision: {command}\n(it runs `alembic "
+    "revision --autogenerate` on an empty database the run makes and removes; put your own "
+    "words in the quotes), then read the revision it writes and run the tests again. "
+    "Meanwhile the run's other tests got the models' tables and columns (create_all), so "
+    "a table or column the migrations lack fails only here. See docs/testing.md#migrations"
 )
+AHEAD = ("add_table", "add_column")
+"""What the models have and the migrations lack: tables or columns every query would miss."""
 STEP_MESSAGE = (
     "Revision {revision} ({title}) failed to {direction}: {error}\n"
     "Every revision must go up, down and up again: fix its {direction}(), so that "
@@ -97,10 +104,36 @@ def upgrade_to_head(connection: Connection, config_path: Path) -> None:
     command.upgrade(alembic_config(config_path, connection), "head")
 
 
-def drift(connection: Connection, config_path: Path, metadata: MetaData) -> list[str]:
-    """Migrate the empty database to head, then compare it with the models."""
+def drift(
+    connection: Connection, config_path: Path, metadata: MetaData, new_revision: str | None = None
+) -> list[str]:
+    """Migrate the empty database to head, then compare it with the models.
+
+    With ``new_revision`` (``--pyramid-new-revision``), a difference is written as a
+    new revision with that message, then applied, and what remains is returned.
+    """
     upgrade_to_head(connection, config_path)
-    return schema_differences(connection, metadata)
+    differences = schema_differences(connection, metadata)
+    if differences and new_revision:
+        from alembic import command
+
+        command.revision(alembic_config(config_path, connection), new_revision, autogenerate=True)
+        upgrade_to_head(connection, config_path)
+        differences = schema_differences(connection, metadata)
+    return differences
+
+
+def models_ahead(connection: Connection, metadata: MetaData) -> list[str]:
+    """Tables and columns of the models that the migrated database at hand lacks."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(connection, opts={"target_metadata": metadata})
+    return [
+        describe(difference)
+        for difference in compare_metadata(context, metadata)
+        if isinstance(difference, tuple) and difference[0] in AHEAD
+    ]
 
 
 def schema_differences(connection: Connection, metadata: MetaData) -> list[str]:
@@ -116,10 +149,18 @@ def schema_differences(connection: Connection, metadata: MetaData) -> list[str]:
     return lines
 
 
-def drift_message(differences: Sequence[str], config_path: Path) -> str:
+def drift_message(differences: Sequence[str], test_file: Path) -> str:
+    """The failure of the drift test in ``test_file``, with the command that fixes it."""
     lines = "\n".join(f"  - {line}" for line in differences)
-    command = NEW_REVISION.format(alembic=alembic_command(config_path))
+    command = NEW_REVISION.format(run=runner(Path.cwd()), test_file=relative_to_cwd(test_file))
     return DRIFT_MESSAGE.format(count=len(differences), lines=lines, command=command)
+
+
+def relative_to_cwd(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def alembic_command(config_path: Path) -> str:
@@ -128,7 +169,8 @@ def alembic_command(config_path: Path) -> str:
         relative = config_path.resolve().relative_to(Path.cwd().resolve())
     except ValueError:
         relative = config_path
-    return "uv run alembic" if str(relative) == "alembic.ini" else f"uv run alembic -c {relative}"
+    alembic = f"{runner(Path.cwd())}alembic"
+    return alembic if str(relative) == "alembic.ini" else f"{alembic} -c {relative}"
 
 
 @dataclass(frozen=True)
@@ -169,7 +211,7 @@ def step_failure(scripts: Sequence[Script], direction: str, error: Exception, al
         revision=name,
         title=title,
         direction=direction,
-        error=f"{type(error).__name__}: {error}",
+        error=f"{type(error).__name__}: {without_footer(str(error))}",
         alembic=alembic,
     )
 
@@ -192,11 +234,17 @@ ROUND_TRIP_SCRIPT = """
 import sys
 from alembic.config import main
 for step in (["upgrade", "head"], ["downgrade", "base"], ["upgrade", "head"]):
+    print("round trip:", *step, flush=True)
     main(argv=["-c", sys.argv[1], *step])
 """
 """The round trip for an ``env.py`` that opens its own connection: run as ``python -c``."""
 RUNNING = re.compile(r"Running (upgrade|downgrade) (\S*) -> (\S*), ?(.*)")
-"""Alembic's log line before each revision it runs."""
+"""Alembic's log line before each revision it runs (absent when ``env.py`` sets up no logging)."""
+WALKING = re.compile(r"^round trip: (upgrade|downgrade) ", re.MULTILINE)
+"""``ROUND_TRIP_SCRIPT``'s line before each direction."""
+REVISION_FRAME = re.compile(r'File "([^"]+)", line \d+, in (upgrade|downgrade)$', re.MULTILINE)
+"""A traceback frame inside a revision's ``upgrade()`` or ``downgrade()``."""
+REVISION_ID = re.compile(r"""^revision(?:: str)? = ['"]([^'"]+)['"]""", re.MULTILINE)
 
 
 def round_trip_arguments(config_path: Path) -> list[str]:
@@ -206,16 +254,34 @@ def round_trip_arguments(config_path: Path) -> list[str]:
 def round_trip_output_failure(output: str, config_path: Path) -> str:
     """The failure of a round trip run by ``ROUND_TRIP_SCRIPT``, from what it printed."""
     steps = RUNNING.findall(output)
-    lines = output.strip().splitlines()
-    error = lines[-1] if lines else "no output"
-    direction, source, target, title = steps[-1] if steps else ("upgrade", "", "", "")
+    frames = REVISION_FRAME.findall(output)
+    walked = WALKING.findall(output)
+    revision, title = "(none ran)", ""
+    direction = walked[-1] if walked else "upgrade"
+    if steps:
+        direction, source, target, title = steps[-1]
+        revision = (target if direction == "upgrade" else source) or revision
+    elif frames:  # no Alembic log: the revision's file is in the traceback
+        path, direction = frames[-1]
+        revision, title = revision_in_file(Path(path))
     return STEP_MESSAGE.format(
-        revision=(target if direction == "upgrade" else source) or "(none ran)",
+        revision=revision,
         title=title or "no message",
         direction=direction,
-        error=error,
+        error=error_of(output),  # the database's own error, not SQLAlchemy's footer
         alembic=alembic_command(config_path),
     )
+
+
+def revision_in_file(path: Path) -> tuple[str, str]:
+    """A revision file's id and the first line of its docstring, as far as they can be read."""
+    try:
+        text = path.read_text()
+    except OSError:
+        return path.stem, ""
+    found = REVISION_ID.search(text)
+    docstring = re.match(r'\s*(?:"""|\'\'\')\s*(.*)', text)
+    return (found.group(1) if found else path.stem), (docstring.group(1) if docstring else "")
 
 
 def describe(difference: tuple[Any, ...]) -> str:

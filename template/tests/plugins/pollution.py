@@ -5,7 +5,8 @@ Rows that a test commits outside ``db_session`` and nobody deletes (through
 from the cause, in an order that depends on the seed. So each integration and
 E2E test finds the worker's database with its schema before it starts, and
 after its teardown the rows are counted against the clean state (one
-statement, on the worker's connection). A test that left rows fails naming the
+statement, on the worker's connection): the rows the schema build left, none
+or your migrations' seed rows. A test that left rows fails naming the
 tables and the counts, and the rows are deleted: the next test starts clean.
 
 Counting is skipped when nothing can have written since the last count: no
@@ -13,17 +14,22 @@ connection was checked out of any pool (``get_session()``, another engine, a
 thread), the worker's connection committed nothing, and no process, raw
 driver connection or socket connection was opened (Python audit events).
 E2E tests, whose servers and subprocesses write, are always counted.
+
+Rows are blamed on whoever wrote them where that is known (``write_sources``):
+a fixture wider than a test is named as such, and rows a thread wrote after
+the test that started it ended are reported against that test in the run's
+summary (which fails the run), not against the test that happened to run next.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.pool import Pool
 
@@ -31,7 +37,9 @@ from .baseline import fail_unless_baselined
 from .clean_state import CleanState
 from .seams import metadata
 from .settings import guards_enabled
+from .shared_data import registry
 from .tiers import tier_of
+from .write_sources import Source, WriteSources
 
 POLLUTION_GUARD = "pollution"
 """The name baseline entries use for this guard."""
@@ -50,6 +58,7 @@ WRITER_EVENTS = frozenset(
     }
 )
 """Audit events of a process, a raw driver connection or a server request: each may write."""
+CONNECT_EVENTS = frozenset({"sqlite3.connect", "socket.connect"})
 LEFTOVER_ROWS_MESSAGE = (
     "Test pollution: this test left rows in the database that nothing removed:\n"
     "{tables}\nThey were deleted, so later tests start clean. Fix: use db_session, whose "
@@ -58,6 +67,21 @@ LEFTOVER_ROWS_MESSAGE = (
     "See docs/testing.md#test-pollution"
 )
 LEFTOVER_TABLE_LINE = "- table {table!r}: {count} row(s)"
+FIXTURE_ROWS_MESSAGE = (
+    "Test pollution: fixture {fixture!r}, set up for this test with a scope wider than a "
+    "test, committed rows that nothing tracks:\n{tables}\nThey were deleted, so later tests "
+    "start clean (and later users of the fixture will not find them). Fix: track them with "
+    "module_data_tracker (module_data_tracker.add(Model, id)): they are kept for the module's "
+    "tests and deleted after it. See docs/testing.md#data-shared-by-a-module"
+)
+LATE_ROWS_MESSAGE = (
+    "Test pollution: rows were written after test {culprit} ended{how}:\n{tables}\nThey were "
+    "deleted after {seen_in}, which is not blamed. Fix: wait for that work (thread.join(), "
+    "await the task) before the test returns. See docs/testing.md#test-pollution"
+)
+BY_ITS_THREAD = ", by a thread it started and left running"
+LATE_PROPERTY = "pyramid_late_pollution"
+"""The user property carrying a finding to the run's summary (from xdist workers too)."""
 
 
 class WriteWatch:
@@ -65,14 +89,17 @@ class WriteWatch:
 
     def __init__(self) -> None:
         self.dirty = True  # nothing is known before the first count
+        self.sources = WriteSources()
         self._worker_connection: Any = None
 
     def install(self) -> None:
         event.listen(Pool, "checkout", self._on_checkout)
+        event.listen(Engine, "commit", self._on_any_commit)
         sys.addaudithook(self._on_audit)  # audit hooks cannot be removed: see _on_audit
 
     def uninstall(self) -> None:
         event.remove(Pool, "checkout", self._on_checkout)
+        event.remove(Engine, "commit", self._on_any_commit)
         self.forget_connection()
 
     def watch_commits(self, connection: AsyncConnection) -> None:
@@ -92,12 +119,44 @@ class WriteWatch:
     def _on_commit(self, *_args: Any) -> None:
         self.dirty = True
 
+    def _on_any_commit(self, *_args: Any) -> None:
+        """A commit is a write: note who made it (a checkout may only read)."""
+        self.dirty = True
+        self.sources.note()
+
     def _on_audit(self, name: str, _args: tuple[Any, ...]) -> None:
         if name in WRITER_EVENTS:
             self.dirty = True
+            if name not in CONNECT_EVENTS:  # new connections read too; and open on other threads
+                self.sources.note()
+
+
+class LateWrites:
+    """Rows written after their test ended: collected from every worker, listed, run failed."""
+
+    def __init__(self) -> None:
+        self.findings: list[str] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "teardown":
+            for name, value in report.user_properties:
+                if name == LATE_PROPERTY and isinstance(value, str):
+                    self.findings.append(value)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.findings and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.findings:
+            title = f"{len(self.findings)} test(s) left work that wrote after they ended (failed)"
+            terminalreporter.write_sep("=", f"pyramid: {title}")
+            for finding in self.findings:
+                terminalreporter.write_line(finding)
 
 
 write_watch_key = pytest.StashKey[WriteWatch]()
+clean_state_key = pytest.StashKey[CleanState]()
 
 
 def leftover_lines(extra: dict[str, int]) -> str:
@@ -113,7 +172,46 @@ def pytest_configure(config: pytest.Config) -> None:
     watch = WriteWatch()
     if guards_enabled(config):
         watch.install()
+        config.pluginmanager.register(LateWrites(), "pyramid-late-writes")
     config.stash[write_watch_key] = watch
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    sources = item.config.stash[write_watch_key].sources
+    sources.test_started(item)
+    try:
+        return (yield)
+    finally:
+        sources.test_ended(item)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest
+) -> Generator[None, object, object]:
+    if fixturedef.scope == "function":
+        return (yield)
+    sources = request.config.stash[write_watch_key].sources
+    sources.fixtures.append(fixturedef.argname)
+    try:
+        result = yield
+    finally:
+        sources.fixtures.pop()
+    is_worker_connection = fixturedef.argname == "db_connection"
+    if (
+        is_worker_connection
+        and isinstance(result, AsyncConnection)
+        and guards_enabled(request.config)
+    ):
+        # The worker's connection (db_connection) just opened. Capture the clean state
+        # now, before any other fixture can commit: a module fixture's rows are not clean.
+        loop = request.getfixturevalue("session_loop")
+        with sources.mute():
+            state = loop.run_until_complete(CleanState.capture(result, metadata))
+        request.config.stash[clean_state_key] = state
+        sources.take()  # building the schema wrote before the clean state: nobody's rows
+    return result
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -141,19 +239,42 @@ def _database_tiers_start_and_end_clean(request: pytest.FixtureRequest) -> Itera
     loop = request.getfixturevalue("session_loop")
     watch = request.config.stash[write_watch_key]
     watch.watch_commits(connection)
+    with watch.sources.mute():
+        loop.run_until_complete(registry(request.config).settle(connection, state))
     yield
     if not watch.dirty and tier not in ALWAYS_COUNTED_TIERS:
         return
-    extra = loop.run_until_complete(state.extra_rows(connection))
-    if extra:
-        loop.run_until_complete(state.restore(connection))
+    with watch.sources.mute():
+        extra = loop.run_until_complete(state.extra_rows(connection))
+        if extra:
+            loop.run_until_complete(state.restore(connection))
     watch.dirty = False
+    sources = watch.sources.take()
     if extra:
-        message = LEFTOVER_ROWS_MESSAGE.format(tables=leftover_lines(extra))
-        fail_unless_baselined(request.node, POLLUTION_GUARD, message)
+        blame(request.node, sources, leftover_lines(extra))
+
+
+def blame(item: pytest.Item, sources: set[Source], tables: str) -> None:
+    """Fail the test that wrote the rows, or, if another did, report that one."""
+    __tracebackhide__ = True
+    if not sources or Source("test", item.nodeid) in sources:
+        message = LEFTOVER_ROWS_MESSAGE.format(tables=tables)
+    elif fixtures := sorted(source.name for source in sources if source.kind == "fixture"):
+        message = FIXTURE_ROWS_MESSAGE.format(fixture=fixtures[0], tables=tables)
+    else:  # written by a test that ended (its teardown, or a thread it left running)
+        for source in sorted(sources, key=lambda source: source.name):
+            how = BY_ITS_THREAD if source.kind == "late" else ""
+            finding = LATE_ROWS_MESSAGE.format(
+                culprit=source.name, how=how, tables=tables, seen_in=item.nodeid
+            )
+            item.user_properties.append((LATE_PROPERTY, finding))
+        return
+    fail_unless_baselined(item, POLLUTION_GUARD, message)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def clean_state(db_connection: AsyncConnection) -> CleanState:
-    """The worker's database as the first test that needs it finds it (normally empty)."""
+async def clean_state(pytestconfig: pytest.Config, db_connection: AsyncConnection) -> CleanState:
+    """The worker's database right after the schema build: empty, or the rows migrations seed."""
+    if clean_state_key in pytestconfig.stash:
+        return pytestconfig.stash[clean_state_key]
     return await CleanState.capture(db_connection, metadata)

@@ -5,7 +5,9 @@ however its URL is written: for SQLite the same file is the same device and inod
 (or, before it exists, the same resolved path), whether reached through a
 relative path, a symlink or a ``file:`` URI; for a server, the same port and
 database on a host that resolves to the same addresses (``localhost``,
-``127.0.0.1``, ``::1`` and a Unix socket are all this machine). Pure functions
+``127.0.0.1``, ``::1``, the wildcard ``0.0.0.0`` and ``::``, the IPv4-mapped
+``::ffff:127.0.0.1`` and a Unix socket are all this machine; ``pg_targets``
+fills in what a PostgreSQL URL leaves to the driver's defaults). Pure functions
 of their arguments and the file system, so they are tested without a database.
 """
 
@@ -57,7 +59,8 @@ class ServerTarget:
 
     @property
     def label(self) -> str:
-        return f"{self.backend}://{self.host}:{self.port}/{self.database}"
+        host = f"[{self.host}]" if ":" in self.host and not self.host.startswith("/") else self.host
+        return f"{self.backend}://{host}:{self.port}/{self.database}"
 
 
 Target = SqliteTarget | ServerTarget
@@ -114,10 +117,10 @@ def host_addresses(host: str) -> frozenset[str]:
     addresses = resolve(host)
     if addresses is None:
         return frozenset({host})
-    local = resolve(socket.gethostname()) or set()
+    local = {canonical(address) for address in resolve(socket.gethostname()) or set()}
     return frozenset(
-        THIS_MACHINE if address in local or is_loopback(address) else address
-        for address in addresses
+        THIS_MACHINE if address in local or is_this_machine(address) else address
+        for address in map(canonical, addresses)
     )
 
 
@@ -130,8 +133,20 @@ def resolve(host: str) -> set[str] | None:
     return {str(info[4][0]).split("%")[0] for info in infos}
 
 
-def is_loopback(address: str) -> bool:
+def canonical(address: str) -> str:
+    """An IPv4-mapped IPv6 address (``::ffff:10.0.0.5``) as the IPv4 address it carries."""
     try:
-        return ipaddress.ip_address(address).is_loopback
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    mapped = getattr(parsed, "ipv4_mapped", None)
+    return str(mapped or parsed)
+
+
+def is_this_machine(address: str) -> bool:
+    """Loopback, or the wildcard address, which a client connects to as this machine."""
+    try:
+        parsed = ipaddress.ip_address(address)
     except ValueError:
         return False
+    return parsed.is_loopback or parsed.is_unspecified

@@ -20,7 +20,8 @@ MARKERS = (
     "performance: takes more than 5s or measures speed; deselected by default",
     "diagnostic: investigation or profiling aid, not a check; deselected by default",
 )
-"""Registered here rather than in the pytest configuration, so they hold in any project."""
+"""Registered here so they hold in any project (an adopted one too); the reference
+render's ``[tool.pytest.ini_options] markers`` lists the same, where pytest users look."""
 
 tier_key = pytest.StashKey[str]()
 
@@ -28,6 +29,11 @@ tier_key = pytest.StashKey[str]()
 def tier_of(item: pytest.Item) -> str | None:
     """The tier of a collected test, or None for a test outside the tier folders."""
     return item.stash.get(tier_key, None)
+
+
+def marker_name(line: str) -> str:
+    """``"slow: takes..."`` and ``"slow(reason): ..."`` both register ``slow``."""
+    return line.split(":", 1)[0].split("(", 1)[0].strip()
 
 
 def tier_from_path(path: Path, tests_root: Path) -> str | None:
@@ -43,8 +49,10 @@ def tier_from_path(path: Path, tests_root: Path) -> str | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    configured = {marker_name(line) for line in config.getini("markers")}
     for marker in MARKERS:
-        config.addinivalue_line("markers", marker)
+        if marker_name(marker) not in configured:  # `pytest --markers` lists each once
+            config.addinivalue_line("markers", marker)
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by marker

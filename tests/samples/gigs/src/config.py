@@ -1,0 +1,3 @@
+import os
+
+DATABASE_URL = os.getenv("DATABASE_URL", "sqlite+aiosqlite:///./gigs.db")
