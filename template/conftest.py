@@ -2,10 +2,15 @@
 
 A ``conftest.py`` at the project's root is read before any test folder's, in
 whatever form your pytest configuration is, so the suite's fixtures, markers
-and guards reach every test without an edit to your files. The gate comes
+and guards reach every test without an edit to your files; ``binding`` sends
+your application to the test database in the suite's tests. The gate comes
 first: it stops with a usage error when an installed package is too old for
 the suite (or missing), rather than letting the suite's import crash.
 See docs/testing.md#adopting-the-suite-into-your-project.
 """
 
-pytest_plugins = ["tests.plugins.requirements_gate", "tests.plugins.suite"]
+pytest_plugins = [
+    "tests.plugins.requirements_gate",
+    "tests.plugins.suite",
+    "tests.plugins.binding",
+]

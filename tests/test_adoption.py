@@ -16,6 +16,13 @@ Each sample in tests/samples is shaped like someone else's code (see its README)
   ``pyproject.toml``, a test that fails on its own;
 - shop: a Poetry app of flat modules in ``backend/`` that cannot be built, on
   SQLAlchemy 2.1 without greenlet;
+- roster: PostgreSQL, its own conftest prefixes ``test_`` to the database name it reads
+  from ``DATABASE_URL`` and creates and drops that database;
+- tickets: PostgreSQL, ``DATABASE_URL`` holds a server URL; the tests append a database
+  name and create and drop it in a session fixture;
+- kennel: PostgreSQL, the URL assembled from ``POSTGRES_*`` by pydantic-settings (no
+  single variable: ``database_url_env=none``);
+- pinboard: a SQLite URL literal in the source and in ``alembic/env.py``, no variable;
 - gigs: an import package named ``src`` (flat layout, ``package_name=src``), not installable;
 - pricing: Alembic migrations that insert reference rows (seeded currencies), and an
   autouse fixture in its ``tests/unit/conftest.py`` that connects before each unit test.
@@ -44,6 +51,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,10 +110,35 @@ class Sample:
     """What a run right after the copy (before the block) must say when it stops."""
     locked_at: tuple[str, ...] = ()
     """uv only: versions its lock holds back (``uv lock --upgrade-package``), as teams' do."""
+    driver: str = "postgresql+psycopg"
+    environment: Callable[[URL], dict[str, str]] | None = None
+    """The variables naming the real database, where no single variable holds its URL."""
+    sqlite_file: str | None = None
+    """A SQLite file the source names by a literal path, relative to the project root."""
 
     @property
     def tool(self) -> str:
         return {"poetry": "poetry", "uv": "uv"}.get(self.install[0][0], "pip")
+
+
+def postgres_variables(url: URL) -> dict[str, str]:
+    """kennel: the URL assembled by pydantic-settings from POSTGRES_* variables."""
+    return {
+        "POSTGRES_USER": url.username or "",
+        "POSTGRES_PASSWORD": url.password or "",
+        "POSTGRES_HOST": url.host or "",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_DB": url.database or "",
+    }
+
+
+def server_and_name(url: URL) -> dict[str, str]:
+    """tickets: a server URL in DATABASE_URL, the application's database name apart."""
+    server = URL.create(url.drivername, url.username, url.password, url.host, url.port)
+    return {
+        "DATABASE_URL": server.render_as_string(hide_password=False),
+        "DATABASE_NAME": url.database or "",
+    }
 
 
 SAMPLE_BACKENDS = [
@@ -148,6 +181,53 @@ SAMPLE_BACKENDS = [
             "engine_dispose_import": "billing.db:shutdown",
         },
         postgresql=True,
+    ),
+    Sample(
+        "roster",
+        {
+            "database": "postgresql",
+            "base_import": "roster.db:Base",
+            "session_import": "roster.db:Session",
+            "entities_module": "roster.db",
+        },
+        postgresql=True,
+        driver="postgresql+asyncpg",
+    ),
+    Sample(
+        "tickets",
+        {
+            "database": "postgresql",
+            "base_import": "tickets.storage:Base",
+            "session_import": "tickets.storage:get_session",
+            "entities_module": "tickets.storage",
+        },
+        postgresql=True,
+        driver="postgresql+asyncpg",
+        environment=server_and_name,
+    ),
+    Sample(
+        "kennel",
+        {
+            "database": "postgresql",
+            "base_import": "kennel.models:Base",
+            "session_import": "kennel.session:get_db",
+            "entities_module": "kennel.models",
+            "database_url_env": "none",
+        },
+        postgresql=True,
+        driver="postgresql+asyncpg",
+        environment=postgres_variables,
+    ),
+    Sample(
+        "pinboard",
+        {
+            "base_import": "pinboard.database:Base",
+            "session_import": "pinboard.database:SessionLocal",
+            "entities_module": "pinboard.models",
+            "database_url_env": "none",
+        },
+        environment=lambda _url: {},
+        sqlite_file="app.db",
     ),
     Sample(
         "warehouse",
@@ -272,10 +352,12 @@ class RealDatabase:
             self._psql(f'CREATE DATABASE "{self.name}"', database="postgres")
             self._psql("CREATE TABLE kept (id int PRIMARY KEY, note text)")
             self._psql("INSERT INTO kept VALUES (1, 'real data')")
-            self.url = self.server.set(drivername="postgresql+psycopg", database=self.name)
+            self.url = self.server.set(drivername=sample.driver, database=self.name)
         else:
             self.path = root / "real-data" / "app.db"
-            self.path.parent.mkdir()
+            if sample.sqlite_file:
+                self.path = root / sample.name / sample.sqlite_file
+            self.path.parent.mkdir(exist_ok=True)
             with closing(sqlite3.connect(self.path)) as connection, connection:
                 connection.execute("CREATE TABLE kept (id INTEGER PRIMARY KEY, note TEXT)")
                 connection.execute("INSERT INTO kept VALUES (1, 'real data')")
@@ -285,6 +367,8 @@ class RealDatabase:
     def environment(self) -> dict[str, str]:
         url = self.url if isinstance(self.url, str) else self.url.render_as_string(False)
         extra = {self.sample.variable: url}
+        if self.sample.environment is not None:
+            extra = self.sample.environment(make_url(url))
         if self.server is not None:
             extra["TEST_DATABASE_URL"] = self.server.render_as_string(hide_password=False)
         return extra

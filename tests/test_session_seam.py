@@ -11,12 +11,10 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from harness.plugin_modules import load_plugin
@@ -198,31 +196,20 @@ def test_a_full_unit_of_work_is_accepted() -> None:
     seam.check_unit_of_work(FullUnitOfWork, value="app.uow:FullUnitOfWork")
 
 
-def test_sessions_bound_to_another_database_stop_the_run(tmp_path: Path) -> None:
-    real = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'real.db'}")
-    opener = seam.session_opener(async_sessionmaker(real), value="app.db:Session")
-    test_url = make_url(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+@pytest.mark.parametrize(
+    "factory",
+    [sessions, yields_a_session, yields_the_sessionmaker, context_manager_factory],
+    ids=["async_sessionmaker", "dependency-yielding-session", "dependency-yielding-maker", "acm"],
+)
+def test_the_engine_behind_every_shape_is_found(factory: object) -> None:
+    opener = seam.session_opener(factory, value="app.db:factory")
 
-    with pytest.raises(seam.SeamError) as refused:
-        asyncio.run(
-            seam.check_session_binding(opener, test_url, value="app.db:Session", variable="DB_URI")
-        )
+    found = asyncio.run(seam.bound_engine(opener))
 
-    message = str(refused.value)
-    assert message.startswith(
-        "Your application's sessions (session_import = 'app.db:Session') are bound to "
-        f"sqlite+aiosqlite:///{tmp_path / 'real.db'}, not to this run's test database "
-        f"sqlite+aiosqlite:///{tmp_path / 'test.db'}."
-    )
-    assert "pointed DB_URI at the test database" in message
-    assert "`copier update --data database_url_env=NAME`" in message
-    assert message.endswith("See docs/testing.md#your-application-reached-another-database")
+    assert found is engine.sync_engine
 
 
-def test_sessions_on_the_test_database_by_another_spelling_pass(tmp_path: Path) -> None:
-    (tmp_path / "data").mkdir()
-    bound = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'data' / '..' / 'test.db'}")
-    opener = seam.session_opener(async_sessionmaker(bound), value="app.db:Session")
-    test_url = make_url(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+def test_sessions_bound_per_table_have_no_engine_to_name() -> None:
+    opener = seam.session_opener(async_sessionmaker(), value="app.db:Session")
 
-    asyncio.run(seam.check_session_binding(opener, test_url, value="app.db:Session", variable="X"))
+    assert asyncio.run(seam.bound_engine(opener)) is None

@@ -1,8 +1,9 @@
 """Your migrations build the schema your models declare, and every revision can be undone.
 
-Alembic runs as you run it, ``alembic -c <config> ...`` in a subprocess, with
-your URL variable naming a new, empty database (``empty_database_url``), so your
-``env.py`` needs no change. Collected only when your Alembic config exists (the
+Alembic runs as you run it, ``alembic -c <config> ...`` in a subprocess, on a
+new, empty database (``empty_database_url``): your URL variable names it, and
+connections to your own database go there instead, so your ``env.py`` needs no
+change. Collected only when your Alembic config exists (the
 ``migrations`` answer). After changing a model, the drift test's failure gives
 the command that writes the revision (``--pyramid-new-revision``;
 docs/testing.md#migrations).

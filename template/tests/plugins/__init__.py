@@ -7,9 +7,13 @@ Where the application and its test database are:
 
 - ``seams``: the only module that names the application's code (and checks it);
   ``session_seam`` (adopted projects) opens its sessions whatever their shape.
-- ``environment``: points the application's database URL variable at this
-  process's test database before the application is imported (``owners`` names
-  what a process creates, so that ``reaper`` can remove what a killed run left).
+- ``environment``: where the application's database and this process's test
+  database are; for the reference backend it points ``DATABASE_URL`` at the
+  test database before the application is imported, while an adopted project's
+  variable is left alone and ``binding`` sends its engine to the test database
+  in the suite's tests (``connections``: the same for the suite's subprocesses)
+  (``owners`` names what a process creates, so that ``reaper`` can remove what
+  a killed run left).
 - ``database``: one test database per xdist worker, made when a test first needs
   one, with its engine and connection. It drives the provider the ``database``
   answer chose: ``sqlite_provider`` or ``postgresql_provider`` (with

@@ -5,29 +5,42 @@ through, whatever the URL and however ``get_session`` was imported:
 
 - a pool checkout (any engine handing out a connection): refused while a test
   holds ``db_session`` (lock prevention) and during unit tests (unit purity);
-- a new DBAPI connection: refused when it targets the ``DATABASE_URL`` of your
-  environment or the application's default database (production guard).
+- a new DBAPI connection: refused when it targets the application's database
+  (``DATABASE_URL`` before the run, the default database; production guard).
+
+In an adopted project the production guard watches the suite's tests only
+(those using its database fixtures): your own tests reach what they reached
+before. While one of the suite's tests runs, connections of the engine behind
+``session_import`` are sent to the test database (``binding``); any other
+connection to your application's database is refused, naming that seam.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import os
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
-from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.pool import Pool
 
 from .baseline import baseline_of, fail_unless_baselined
+from .connections import connect_targets, redirect, targets_of, url_targets
 from .database import test_database_key
-from .pg_targets import postgres_targets
-from .seams import DEFAULT_DATABASE_URL, SESSION_HAND_OVER, UNIT_TEST_FIX, URL_FIX, URL_SOURCE
+from .environment import protected_database_urls
+from .seams import (
+    DEFAULT_DATABASE_URL,
+    GUARD_EVERY_TEST,
+    SESSION_HAND_OVER,
+    UNIT_TEST_FIX,
+    URL_FIX,
+    URL_SOURCE,
+)
 from .settings import guards_enabled
-from .targets import Target, is_uri, same_database, server_target, sqlite_target
+from .targets import Target, same_database
 from .tiers import tier_of
 
 DATABASE_FIXTURES = (
@@ -71,13 +84,46 @@ class DatabaseAccessError(RuntimeError):
     """A test reached a database where the testing rules forbid it."""
 
 
+class Binding:
+    """The application's engines (by dialect) sent to the test database during one test."""
+
+    def __init__(self, dialects: list[Dialect], test_url: URL) -> None:
+        self.dialects = dialects
+        self.test_url = test_url
+        self.redirected = False
+
+    def takes(self, dialect: Dialect) -> bool:
+        if any(dialect is known for known in self.dialects):
+            self.redirected = True
+            return True
+        return False
+
+
 class DatabaseGuard:
     """Refuses connections while blocked, and connections to protected databases."""
 
-    def __init__(self, protected_targets: list[Target], test_target: Target) -> None:
+    def __init__(
+        self, protected_targets: list[Target], test_target: Target, *, every_test: bool = True
+    ) -> None:
         self._protected_targets = protected_targets
         self._test_target = test_target
+        self._every_test = every_test
         self._blocks: list[tuple[str, Callable[[str], None] | None]] = []
+        self._bindings: list[Binding] = []
+
+    @contextlib.contextmanager
+    def binding(self, dialects: list[Dialect], test_url: URL) -> Iterator[Binding]:
+        """While it lasts: arm the production guard, and send ``dialects``' engines to ``test_url``.
+
+        ``dialects`` are those of the application's engines (each engine has
+        its own dialect object); what they connected is in ``Binding.redirected``.
+        """
+        binding = Binding(dialects, test_url)
+        self._bindings.append(binding)
+        try:
+            yield binding
+        finally:
+            self._bindings.remove(binding)
 
     @contextlib.contextmanager
     def block(self, message: str, *, report: Callable[[str], None] | None = None) -> Iterator[None]:
@@ -118,8 +164,14 @@ class DatabaseGuard:
     def _on_do_connect(
         self, dialect: Dialect, _record: Any, cargs: list[Any], cparams: dict[str, Any]
     ) -> None:
+        if not (self._every_test or self._bindings):
+            return  # an adopted project's own test, outside the suite's: as before
         for target in connect_targets(dialect, cargs, cparams):
             if any(same_database(target, protected) for protected in self._protected_targets):
+                binding = self._bindings[-1] if self._bindings else None
+                if binding is not None and binding.takes(dialect):
+                    redirect(dialect, cargs, cparams, binding.test_url)
+                    return
                 raise DatabaseAccessError(
                     PRODUCTION_MESSAGE.format(
                         target=target.label, test_target=self._test_target.label
@@ -127,50 +179,9 @@ class DatabaseGuard:
                 )
 
 
-def url_targets(url: URL) -> list[Target]:
-    """Every database a URL may reach: on PostgreSQL, with the driver's defaults filled in."""
-    if url.get_backend_name() != "postgresql":
-        return [url_target(url)]
-    params: dict[str, object] = dict(url.translate_connect_args(username="user"))
-    params.update(url.query)
-    return list(postgres_targets([], params, os.environ))
-
-
-def url_target(url: URL) -> Target:
-    """The database a URL reaches (see ``targets``: identity, not spelling)."""
-    if url.get_backend_name() == "sqlite":
-        query = dict(url.query)
-        uri = is_uri(query.pop("uri", None))
-        database = url.database
-        if uri and database and query:  # what SQLAlchemy hands sqlite3 with uri=true
-            database += "?" + "&".join(f"{key}={value}" for key, value in query.items())
-        return sqlite_target(database, uri=uri)
-    host = url.host or url.query.get("host")
-    return server_target(url.get_backend_name(), host, url.port, url.database)
-
-
-def connect_targets(dialect: Dialect, cargs: list[Any], cparams: dict[str, Any]) -> list[Target]:
-    """The same, from the arguments a driver is about to connect with (read at that moment)."""
-    if dialect.name == "sqlite":
-        database = cargs[0] if cargs else cparams.get("database")
-        uri = is_uri(cparams.get("uri"))
-        return [sqlite_target(None if database is None else str(database), uri=uri)]
-    if dialect.name == "postgresql":
-        return list(postgres_targets(cargs, cparams, os.environ))
-    database = cparams.get("database", cparams.get("dbname"))
-    return [server_target(dialect.name, cparams.get("host"), cparams.get("port"), database)]
-
-
-def protected_targets(original_database_url: str | None) -> list[Target]:
-    """The user's ``DATABASE_URL`` (if any) and the application's default database."""
-    urls = [url for url in (DEFAULT_DATABASE_URL, original_database_url) if url]
-    targets = []
-    for raw in urls:
-        try:
-            targets.extend(url_targets(make_url(raw)))
-        except Exception:  # an unparsable URL cannot be connected to anyway
-            continue
-    return targets
+def protected_targets(urls: list[str]) -> list[Target]:
+    """The application's database, however it is known, and its default database."""
+    return targets_of([url for url in (DEFAULT_DATABASE_URL, *urls) if url])
 
 
 database_guard_key = pytest.StashKey[DatabaseGuard]()
@@ -185,7 +196,7 @@ def pytest_configure(config: pytest.Config) -> None:
     test_database = config.stash[test_database_key]
     enabled = guards_enabled(config)
     test_targets = url_targets(test_database.url)
-    protected = protected_targets(test_database.original_database_url)
+    protected = protected_targets(protected_database_urls())
     guard = DatabaseGuard(
         [
             target
@@ -193,6 +204,7 @@ def pytest_configure(config: pytest.Config) -> None:
             if not any(same_database(target, test_target) for test_target in test_targets)
         ],
         test_target=test_targets[0],
+        every_test=GUARD_EVERY_TEST,
     )
     if enabled:
         guard.install()

@@ -187,11 +187,10 @@ def round_trip(connection: Connection, config_path: Path) -> RoundTrip:
     Alembic runs the revisions one at a time in each direction; the one that
     failed is found in the traceback.
     """
-    from alembic import command
-    from alembic.script import ScriptDirectory
+    from alembic import command, script  # one statement: a project's alembic/ folder sorts apart
 
     config = alembic_config(config_path, connection)
-    scripts = list(ScriptDirectory.from_config(config).walk_revisions())
+    scripts = list(script.ScriptDirectory.from_config(config).walk_revisions())
     for direction, target in (("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head")):
         run = command.upgrade if direction == "upgrade" else command.downgrade
         try:

@@ -16,14 +16,13 @@ message that names the answer to fix (``SeamError``).
 from __future__ import annotations
 
 import inspect
-import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 from unittest.mock import create_autospec
 
-from sqlalchemy import MetaData
-from sqlalchemy.engine import URL
+from sqlalchemy import Engine, MetaData
+from sqlalchemy.exc import UnboundExecutionError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 SessionOpener = Callable[[], AbstractAsyncContextManager[AsyncSession]]
@@ -36,16 +35,6 @@ SESSION_SHAPES = (
 UNIT_OF_WORK_SHAPE = (
     "a callable taking the AsyncSession and returning an object with `async with` "
     "and `commit()`; or leave it empty if your code has no unit of work"
-)
-BINDING_MESSAGE = (
-    "Your application's sessions (session_import = {value!r}) are bound to {bound}, "
-    "not to this run's test database {test}. The engine was created before the suite "
-    "pointed {variable} at the test database: at import time, by a module imported "
-    "before tests/plugins (a conftest.py above the suite's, a pytest plugin, a .pth "
-    "file), or from another variable than {variable}. Fix: if your application reads "
-    "its URL from another variable, answer it with `copier update --data "
-    "database_url_env=NAME`; otherwise make sure nothing imports your application "
-    "before conftest.py does. See docs/testing.md#your-application-reached-another-database"
 )
 FIX = (
     "Fix the answer with `copier update --data {answer}=...` (or edit "
@@ -155,29 +144,13 @@ def check_unit_of_work(factory: Callable[[Any], object], *, value: str) -> None:
         )
 
 
-async def check_session_binding(
-    opener: SessionOpener, test_url: URL | None, *, value: str, variable: str
-) -> None:
-    """Refuse to start if your sessions reach another database than the test one.
+async def bound_engine(opener: SessionOpener) -> Engine | None:
+    """The engine your sessions are bound to (``None`` if they have no single bind).
 
     Opening a session does not connect, so this costs nothing and touches no data.
     """
     async with opener() as session:
-        bound = session.get_bind().engine.url
-    if test_url is not None and database_identity(bound) != database_identity(test_url):
-        raise SeamError(
-            BINDING_MESSAGE.format(
-                value=value,
-                bound=bound.render_as_string(hide_password=True),
-                test=test_url.render_as_string(hide_password=True),
-                variable=variable,
-            )
-        )
-
-
-def database_identity(url: URL) -> tuple[object, ...]:
-    """What two URLs must share to reach the same database, whatever the driver."""
-    if url.get_backend_name() == "sqlite":
-        return ("sqlite", os.path.realpath(url.database or ""))
-    host = "localhost" if url.host in (None, "", "127.0.0.1", "::1") else url.host
-    return (url.get_backend_name(), host, url.port, url.database)
+        try:
+            return session.get_bind().engine
+        except UnboundExecutionError:  # bound per table or mapper: no one engine to name
+            return None
