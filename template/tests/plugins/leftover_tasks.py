@@ -72,8 +72,16 @@ async def cancel_all(tasks: Iterable[asyncio.Task[object]]) -> None:
 @pytest.fixture(autouse=True)
 def _no_leftover_tasks(request: pytest.FixtureRequest) -> Iterator[None]:
     """Tests run by pytest-asyncio: the loop's tasks are compared around the test."""
-    # Only tests on pytest-asyncio's loop: an anyio test runs on a loop of its own.
-    if not guards_enabled(request.config) or not pytest_asyncio.is_async_test(request.node):
+    # Only tests on pytest-asyncio's loop alone: an anyio test runs on a loop of its
+    # own, and where a test's fixtures use anyio_backend, anyio's plugin would run
+    # session_loop on its runner too (and fail when the project's anyio_backend is
+    # function-scoped), breaking a test of the project's that had passed.
+    uses_anyio = "anyio_backend" in request.fixturenames
+    if (
+        not guards_enabled(request.config)
+        or not pytest_asyncio.is_async_test(request.node)
+        or uses_anyio
+    ):
         yield
         return
     loop: asyncio.AbstractEventLoop = request.getfixturevalue("session_loop")
