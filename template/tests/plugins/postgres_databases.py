@@ -8,8 +8,8 @@ Everything is dropped at the end of the run; what a killed run left is dropped
 by the next run on the same machine, once that PID is gone.
 
 This runs outside the tests' event loop (from pytest hooks, or in a thread of
-its own): each operation gets its own short private loop (``run_apart``) and a connection
-that is closed before it returns.
+its own): each operation gets its own short loop (``private_loop.run_apart``)
+and a connection that is closed before it returns.
 """
 
 from __future__ import annotations
