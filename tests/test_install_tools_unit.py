@@ -174,7 +174,7 @@ def test_requirement_files_are_followed_through_their_includes(
         ("pytest-asyncio", "~=0.21", "requirements-test.txt"),
     ]
     assert tools.choose_tool(files, None) == "pip"
-    assert tools.requirements_target(files, declarations) == "requirements-test.txt"
+    assert tools.requirements_target(tmp_path, files) == "requirements-test.txt"
 
 
 def test_the_plan_updates_conflicting_pins_and_adds_what_is_missing(tools: ModuleType) -> None:
@@ -257,6 +257,99 @@ def test_editing_a_requirements_file_replaces_pins_in_place_and_appends_once(
         f"{tools.ADDED_COMMENT}\npytest-xdist>=3.6,<4\n"
     )
     assert twice == once
+
+
+def pip_adoption(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
+    """What ``add_test_dependencies.py`` does to a pip project's files, without pip: the
+    install commands it would run."""
+    installers = load_plugin("installers")
+    tools = load_plugin("install_tools")
+    pip = installers.Pip(root, tools.requirements_target(root, tools.present_files(root)))
+    installs: list[tuple[str, ...]] = []
+    monkeypatch.setattr(pip, "install", lambda *arguments: installs.append(arguments))
+    pip.apply(tools.make_plan(SUITE, pip.declarations, None, GREENLET))
+    return installs
+
+
+@pytest.mark.parametrize(
+    ("bom", "encoding"),
+    [("\ufeff", "utf-16-le"), ("\ufeff", "utf-16-be"), ("\ufeff", "utf-8"), ("", "utf-8")],
+)
+def test_requirement_files_are_read_by_their_byte_order_mark_and_written_back_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bom: str, encoding: str
+) -> None:
+    app = "fastapi==0.115.0\r\nSQLAlchemy==2.0.36"
+    tests = "-r requirements.txt\r\n\r\nhttpx==0.28.1\r\npytest==8.4.1\r\npytest-asyncio==1.0.0"
+    (tmp_path / "requirements.txt").write_bytes((bom + app).encode(encoding))
+    (tmp_path / "requirements-dev.txt").write_bytes((bom + tests).encode(encoding))
+
+    installs = pip_adoption(tmp_path, monkeypatch)
+
+    assert installs == [("-r", "requirements-dev.txt")]
+    assert (tmp_path / "requirements.txt").read_bytes() == (bom + app).encode(encoding)
+    assert (tmp_path / "requirements-dev.txt").read_bytes().decode(encoding) == bom + (
+        "-r requirements.txt\r\n\r\nhttpx==0.28.1\r\npytest==8.4.1\r\n"
+        "pytest-asyncio>=1.1,<2\r\n"
+        f"{load_plugin('install_tools').ADDED_COMMENT}\r\npytest-xdist>=3.6,<4"
+    )
+
+
+def test_a_requirements_file_in_another_encoding_stops_with_what_to_do(
+    tools: ModuleType, tmp_path: Path
+) -> None:
+    (tmp_path / "requirements.txt").write_bytes("pytest==8.4.1  # für Tests\n".encode("latin-1"))
+
+    with pytest.raises(tools.AdoptionError, match="neither UTF-8 nor UTF-16") as raised:
+        tools.requirement_file_declarations(tmp_path, "requirements.txt")
+
+    assert str(raised.value).endswith("Save it as UTF-8, then run this again.")
+
+
+def test_pins_are_updated_in_the_file_that_holds_them_and_additions_go_to_the_test_file(
+    tools: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = tmp_path / "backend"
+    backend.mkdir()
+    (backend / "requirements.txt").write_text("SQLAlchemy==2.0.*\npytest==8.3.*\nuvicorn==0.30.*\n")
+    (backend / "requirements-dev.txt").write_text(
+        "-r requirements.txt\nruff==0.6.*\npytest-asyncio==0.24.*  # async tests\n"
+    )
+    (backend / "pyproject.toml").write_text("[tool.ruff]\nline-length = 99\n")
+
+    installs = pip_adoption(backend, monkeypatch)
+
+    assert installs == [("-r", "requirements-dev.txt")]
+    assert (backend / "requirements.txt").read_text() == (
+        "SQLAlchemy==2.0.*\npytest>=8.4,<10\nuvicorn==0.30.*\n"
+    )
+    assert (backend / "requirements-dev.txt").read_text() == (
+        "-r requirements.txt\nruff==0.6.*\npytest-asyncio>=1.1,<2  # async tests\n"
+        f"{tools.ADDED_COMMENT}\npytest-xdist>=3.6,<4\n"
+    )
+    declared = tools.requirement_file_declarations(backend, "requirements-dev.txt")
+    assert tools.make_plan(SUITE, declared, None, GREENLET).empty
+
+
+@pytest.mark.parametrize(
+    ("files", "target"),
+    [
+        ({"requirements.txt": "-r requirements-dev.txt\npytest", "requirements-dev.txt": ""},
+         "requirements.txt"),
+        ({"requirements.txt": "fastapi", "requirements-dev.txt": "-r requirements.txt"},
+         "requirements-dev.txt"),
+        ({"requirements.txt": "pytest", "requirements/dev.txt": "-c ../requirements.txt\nruff"},
+         "requirements/dev.txt"),
+        ({"requirements.txt": "pytest", "requirements-dev.txt": "ruff"}, "requirements.txt"),
+    ],
+)  # fmt: skip
+def test_the_test_requirements_file_is_the_one_that_installs_pytest_with_its_includes(
+    tools: ModuleType, tmp_path: Path, files: dict[str, str], target: str
+) -> None:
+    (tmp_path / "requirements").mkdir()
+    for name, text in files.items():
+        (tmp_path / name).write_text(text + "\n")
+
+    assert tools.requirements_target(tmp_path, tools.present_files(tmp_path)) == target
 
 
 def test_without_poetry_on_path_the_message_says_how_to_run_it(

@@ -25,6 +25,8 @@ Where the application and its test database are:
   ``create_all`` (``alembic_upgrade``: ``alembic upgrade head``, in this process
   or in a subprocess; ``migration_checks``: the migrations match the models and
   each one can be undone).
+- ``private_loop``: the short coroutines of ``schema`` and ``postgres_databases``
+  run on a loop of their own, never unsetting pytest-asyncio's current loop.
 - ``sqlite_inline`` (SQLite): the test connection's calls skip aiosqlite's
   thread; ``sqlite_savepoints`` (adopted projects): SQLite's savepoint fix;
   ``sqlite_interrupts``: stop a statement past the hang guard's deadline.

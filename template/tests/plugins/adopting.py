@@ -18,15 +18,15 @@ import tomllib
 from pathlib import Path
 
 from .install_tools import (
+    AdoptionError,
     Plan,
     choose_tool,
     failures,
     make_plan,
     present_files,
-    requirement_file_declarations,
     requirements_target,
 )
-from .installers import AdoptionError, Installer, Pip, Poetry, Uv, poetry_executable
+from .installers import Installer, Pip, Poetry, Uv, poetry_executable
 from .suite_requirements import GREENLET, REQUIREMENTS
 
 BASELINE_FILE = "tests/pyramid-baseline.txt"
@@ -50,12 +50,7 @@ def installer_for(root: Path, tool: str | None, poetry_command: str | None) -> I
     if tool == "pip":
         if not files - {"pyproject.toml", "uv.lock", "poetry.lock"}:
             raise AdoptionError("no requirements file here (requirements-test.txt, ...).")
-        declarations = [
-            entry
-            for name in sorted(files - {"pyproject.toml", "uv.lock", "poetry.lock"})
-            for entry in requirement_file_declarations(root, name, set())
-        ]
-        return Pip(root, requirements_target(files, declarations))
+        return Pip(root, requirements_target(root, files))
     if tool == "poetry":
         return Poetry(root, poetry_executable(poetry_command))
     return Uv(root)

@@ -17,6 +17,7 @@ group or file that already declares pytest, or the usual default.
 
 from __future__ import annotations
 
+import codecs
 import re
 import tomllib
 from collections.abc import Collection, Iterable
@@ -42,6 +43,44 @@ INCLUDE = re.compile(r"^\s*(-r|--requirement|-c|--constraint)[\s=]+(\S+)")
 FAILED_LINE = re.compile(r"^(FAILED|ERROR) (\S+)", re.MULTILINE)
 EXAMPLE = re.compile(r"^tests/[^/]+/test_pyramid_")
 ADDED_COMMENT = "# The test suite's dependencies (test-pyramid's add_test_dependencies.py)"
+BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+class AdoptionError(Exception):
+    """A stop whose message says what is wrong and what to do."""
+
+
+@dataclass(frozen=True)
+class StoredText:
+    """A requirements file's text and how it is stored (pip reads a UTF-16 file by its BOM).
+
+    Kept so that an edited file is written back in its own encoding.
+    """
+
+    text: str
+    bom: bytes = b""
+    encoding: str = "utf-8"
+
+    @classmethod
+    def read(cls, path: Path) -> StoredText:
+        data = path.read_bytes()
+        for bom, encoding in BYTE_ORDER_MARKS:
+            if data.startswith(bom):
+                return cls(data[len(bom) :].decode(encoding), bom, encoding)
+        try:
+            return cls(data.decode())
+        except UnicodeDecodeError:
+            raise AdoptionError(
+                f"{path} is neither UTF-8 nor UTF-16 with a byte-order mark, so this cannot "
+                "read its requirements. Save it as UTF-8, then run this again."
+            ) from None
+
+    def write(self, path: Path, text: str) -> None:
+        path.write_bytes(self.bom + text.encode(self.encoding))
 
 
 @dataclass(frozen=True)
@@ -169,7 +208,7 @@ def requirement_file_declarations(
         return []
     seen.add(name)
     found: list[Declaration] = []
-    for raw in path.read_text().splitlines():
+    for raw in StoredText.read(path).text.splitlines():
         line = raw.split(" #", 1)[0].strip()
         include = INCLUDE.match(line)
         if include:
@@ -182,12 +221,22 @@ def requirement_file_declarations(
     return found
 
 
-def requirements_target(files: Collection[str], declarations: Iterable[Declaration]) -> str:
-    """The requirements file the tests install from: the one declaring pytest, else the first."""
-    for declaration in declarations:
-        if declaration.name == "pytest" and not declaration.section:
-            return declaration.file
-    return next(name for name in REQUIREMENT_FILES if name in files)
+def requirements_target(root: Path, files: Collection[str]) -> str:
+    """The requirements file the tests install from: with its includes it has pytest, and no
+    other such file includes it (``requirements-dev.txt`` over the app's ``requirements.txt``
+    that it includes with ``-r``); else the first of ``REQUIREMENT_FILES``."""
+    present = [name for name in REQUIREMENT_FILES if name in files]
+    included: dict[str, set[str]] = {}
+    with_pytest = []
+    for name in present:
+        seen: set[str] = set()
+        declarations = requirement_file_declarations(root, name, seen)
+        included[name] = seen - {name}
+        if any(entry.name == "pytest" for entry in declarations):
+            with_pytest.append(name)
+    candidates = with_pytest or present
+    top = [name for name in candidates if not any(name in included[other] for other in present)]
+    return (top or candidates)[0]
 
 
 def test_section(tool: str, declarations: Iterable[Declaration]) -> str:
@@ -241,7 +290,11 @@ def make_plan(
 
 
 def edit_requirements(text: str, updates: dict[str, str], additions: list[str]) -> str:
-    """``text`` of a requirements file with pins replaced (by name) and requirements appended."""
+    """``text`` of a requirements file with pins replaced (by name) and requirements appended.
+
+    Its line endings are kept, and so is a last line without one.
+    """
+    newline = "\r\n" if "\r\n" in text else "\n"
     lines = []
     for raw in text.splitlines():
         requirement, _, comment = raw.partition(" #")
@@ -255,7 +308,8 @@ def edit_requirements(text: str, updates: dict[str, str], additions: list[str]) 
         if ADDED_COMMENT not in lines:
             lines.append(ADDED_COMMENT)
         lines += additions
-    return "".join(f"{line}\n" for line in lines)
+    ending = newline if lines and (not text or text.endswith(("\n", "\r"))) else ""
+    return newline.join(lines) + ending
 
 
 def failures(output: str) -> tuple[list[str], list[str]]:

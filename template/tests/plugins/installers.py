@@ -20,8 +20,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from .install_tools import (
+    AdoptionError,
     Declaration,
     Plan,
+    StoredText,
     edit_requirements,
     locked_versions,
     pyproject_declarations,
@@ -35,10 +37,6 @@ INSTALLED = (
     "import importlib.metadata as m, json; "
     "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
 )
-
-
-class AdoptionError(Exception):
-    """A stop whose message says what is wrong and what to do."""
 
 
 def run(command: list[str], root: Path) -> None:
@@ -279,10 +277,11 @@ class Pip(Installer):
         files.setdefault(self.target, {})
         for name, updates in files.items():
             path = self.root / name
+            stored = StoredText.read(path)
             additions = plan.add if name == self.target else []
-            edited = edit_requirements(path.read_text(), updates, additions)
-            if edited != path.read_text():
-                path.write_text(edited)
+            edited = edit_requirements(stored.text, updates, additions)
+            if edited != stored.text:
+                stored.write(path, edited)
         self.install("-r", self.target)
         if plan.upgrade:
             self.install("--upgrade", *(need for _, _, need in plan.upgrade))

@@ -8,13 +8,12 @@ Everything is dropped at the end of the run; what a killed run left is dropped
 by the next run on the same machine, once that PID is gone.
 
 This runs outside the tests' event loop (from pytest hooks, or in a thread of
-its own): each operation gets its own short ``asyncio.run`` and a connection
-that is closed before it returns.
+its own): each operation gets its own short loop (``private_loop.run_apart``)
+and a connection that is closed before it returns.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from .owners import orphaned, this_process
+from .private_loop import run_apart
 
 T = TypeVar("T")
 PREFIX_LENGTH = 20
@@ -98,7 +98,7 @@ class RunDatabases:
             result = await connection.execute(text(statement), parameters)
             return list(result.scalars()) if result.returns_rows else []
 
-        return asyncio.run(_with_connection(self.server_url, execute, autocommit=True))
+        return run_apart(_with_connection(self.server_url, execute, autocommit=True))
 
 
 async def _with_connection(
