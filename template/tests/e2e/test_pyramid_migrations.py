@@ -17,10 +17,11 @@ from sqlalchemy.engine import URL
 
 from tests.plugins.alembic_upgrade import run_python
 from tests.plugins.migration_checks import (
+    ROUND_TRIP_STEPS,
     drift_message,
     in_rolled_back_transaction,
-    round_trip_arguments,
     round_trip_output_failure,
+    round_trip_step,
     schema_differences,
 )
 from tests.plugins.schema import alembic_config_path
@@ -65,14 +66,15 @@ async def test_migrations_build_the_schema_the_models_declare(
 async def test_every_revision_upgrades_downgrades_and_upgrades_again(
     empty_database_url: URL, alembic_ini: Path, pytestconfig: pytest.Config
 ) -> None:
-    walked = await asyncio.to_thread(
-        run_python, round_trip_arguments(alembic_ini), empty_database_url, cwd=pytestconfig.rootpath
-    )
-
-    if walked.returncode != 0:
-        pytest.fail(
-            round_trip_output_failure(walked.stdout + walked.stderr, alembic_ini), pytrace=False
+    output = ""
+    for step in ROUND_TRIP_STEPS:
+        heading, arguments = round_trip_step(alembic_ini, step)
+        walked = await asyncio.to_thread(
+            run_python, arguments, empty_database_url, cwd=pytestconfig.rootpath
         )
+        output += heading + walked.stdout + walked.stderr
+        if walked.returncode != 0:
+            pytest.fail(round_trip_output_failure(output, alembic_ini), pytrace=False)
 
 
 async def alembic(config: pytest.Config, url: URL, alembic_ini: Path, *args: str) -> None:

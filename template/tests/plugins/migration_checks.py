@@ -230,29 +230,26 @@ def first_line(text: str | None) -> str:
     return (text or "").strip().split("\n", 1)[0]
 
 
-ROUND_TRIP_SCRIPT = """
-import sys
-from alembic.config import main
-for step in (["upgrade", "head"], ["downgrade", "base"], ["upgrade", "head"]):
-    print("round trip:", *step, flush=True)
-    main(argv=["-c", sys.argv[1], *step])
-"""
-"""The round trip for an ``env.py`` that opens its own connection: run as ``python -c``."""
+ROUND_TRIP_STEPS = (("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head"))
+"""The round trip for an ``env.py`` that opens its own connection, one process per step
+as you run ``alembic``: an engine your ``env.py`` builds at import would otherwise carry
+its pooled connections from one step's event loop into the next."""
 RUNNING = re.compile(r"Running (upgrade|downgrade) (\S*) -> (\S*), ?(.*)")
 """Alembic's log line before each revision it runs (absent when ``env.py`` sets up no logging)."""
 WALKING = re.compile(r"^round trip: (upgrade|downgrade) ", re.MULTILINE)
-"""``ROUND_TRIP_SCRIPT``'s line before each direction."""
+"""The line written before each step's output (``round_trip_step``)."""
 REVISION_FRAME = re.compile(r'File "([^"]+)", line \d+, in (upgrade|downgrade)$', re.MULTILINE)
 """A traceback frame inside a revision's ``upgrade()`` or ``downgrade()``."""
 REVISION_ID = re.compile(r"""^revision(?:: str)? = ['"]([^'"]+)['"]""", re.MULTILINE)
 
 
-def round_trip_arguments(config_path: Path) -> list[str]:
-    return ["-c", ROUND_TRIP_SCRIPT, str(config_path)]
+def round_trip_step(config_path: Path, step: Sequence[str]) -> tuple[str, list[str]]:
+    """The heading ``round_trip_output_failure`` reads, and the arguments of one step."""
+    return f"round trip: {' '.join(step)}\n", ["-m", "alembic", "-c", str(config_path), *step]
 
 
 def round_trip_output_failure(output: str, config_path: Path) -> str:
-    """The failure of a round trip run by ``ROUND_TRIP_SCRIPT``, from what it printed."""
+    """The failure of a round trip run step by step (``round_trip_step``), from what it printed."""
     steps = RUNNING.findall(output)
     frames = REVISION_FRAME.findall(output)
     walked = WALKING.findall(output)
