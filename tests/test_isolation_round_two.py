@@ -163,6 +163,9 @@ LATE_WRITER = """
     from music_library.infrastructure.persistence import create_database_engine
 
 
+    written = threading.Event()
+
+
     def write_soon():
         time.sleep(0.5)
 
@@ -174,7 +177,10 @@ LATE_WRITER = """
             finally:
                 await engine.dispose()
 
-        asyncio.run(write())
+        try:
+            asyncio.run(write())
+        finally:
+            written.set()
 
 
     def test_starts_a_thread_that_writes_after_it_returns():
@@ -183,7 +189,9 @@ LATE_WRITER = """
 
     @pytest.mark.parametrize("round_number", range(2))
     async def test_waits_while_the_thread_writes(round_number):
-        await asyncio.sleep(0.5)
+        # Until the thread has written, however slow the machine: the write lands
+        # during this test, never after the worker's last check.
+        await asyncio.to_thread(written.wait, 30)
     """
 LATE_FINDING = (
     "Test pollution: rows were written after test {folder}/test_round_two_late.py::"
