@@ -57,3 +57,20 @@ def server_url() -> Iterator[str]:
     """A PostgreSQL server for this session: ``TEST_DATABASE_URL``, or a throwaway one."""
     with postgres_server_url() as url:
         yield url
+
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Template Tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.com",
+    "GIT_COMMITTER_NAME": "Template Tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.com",
+}
+
+
+@pytest.fixture(scope="module")
+def git_identity() -> Iterator[None]:
+    """A git author for the commits the update tests make (none may be configured)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in GIT_IDENTITY.items():
+            patch.setenv(key, value)
+        yield

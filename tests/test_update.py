@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import copier
@@ -23,12 +23,8 @@ from copier.errors import UnsafeTemplateError
 from harness.project import TEMPLATE_ROOT, GeneratedProject
 from harness.sharing import build_once
 
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Template Tests",
-    "GIT_AUTHOR_EMAIL": "tests@example.com",
-    "GIT_COMMITTER_NAME": "Template Tests",
-    "GIT_COMMITTER_EMAIL": "tests@example.com",
-}
+pytestmark = pytest.mark.usefixtures("git_identity")
+
 NOT_COPIED = shutil.ignore_patterns(
     ".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", "site", "uv.lock"
 )
@@ -90,14 +86,6 @@ def release_0_4_0(repo: Path) -> None:
             'old = "assert_max_queries"\nnew = "query_budget"\n'
         )
     edit(repo / "copier.yml", "_migrations:\n", MIGRATION)  # one more, after this release's
-
-
-@pytest.fixture(scope="module", autouse=True)
-def git_identity() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in GIT_IDENTITY.items():
-            patch.setenv(key, value)
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ import importlib.util
 import re
 import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -26,9 +25,9 @@ from copier.errors import UnsafeTemplateError
 
 from harness.project import QUALITY_CHECKS, TEMPLATE_ROOT, GeneratedProject, PytestRun
 from harness.sharing import build_once
-from tests.test_update import GIT_IDENTITY, NOT_COPIED, edit, git
+from tests.test_update import NOT_COPIED, edit, git
 
-pytestmark = pytest.mark.field
+pytestmark = [pytest.mark.field, pytest.mark.usefixtures("git_identity")]
 
 PAST_RELEASES = {"0.1.0": "854c806"}
 """Every release users may be on, and the commit of this repository it was tagged on."""
@@ -54,14 +53,6 @@ def newest_release() -> str:
     match = re.search(r"^## (\d+\.\d+\.\d+)$", (TEMPLATE_ROOT / "CHANGELOG.md").read_text(), re.M)
     assert match, "CHANGELOG.md has no release heading like '## 0.2.0'"
     return match.group(1)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def git_identity() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in GIT_IDENTITY.items():
-            patch.setenv(key, value)
-        yield
 
 
 @pytest.fixture(scope="module")
