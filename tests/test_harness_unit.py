@@ -1,4 +1,4 @@
-"""The harness's own parsing: outcome counts, install folders and URLs, checked in-process.
+"""The harness's own parsing: outcome counts, environments and URLs, checked in-process.
 
 The template's tests and the benchmarks read every generated run through these;
 a wrong count here would make a failing render look green.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.engine import make_url
 
-from harness.postgres import libpq_url, version_key
+from harness.postgres import libpq_url
 from harness.project import PytestRun, clean_environment
 
 
@@ -51,16 +51,6 @@ def test_the_generated_runs_get_none_of_our_pytests_variables(
     assert "VIRTUAL_ENV" not in environment
     assert environment["HOME_OF_THE_TEST"] == "kept"
     assert environment["TEST_DATABASE_URL"] == "postgresql://x"
-
-
-def test_install_folders_sort_by_version_number_not_by_text() -> None:
-    folders = [
-        "/usr/lib/postgresql/9.6/bin",
-        "/usr/lib/postgresql/16/bin",
-        "/usr/lib/postgresql/10/bin",
-    ]
-
-    assert sorted(folders, key=version_key)[-1] == "/usr/lib/postgresql/16/bin"
 
 
 def test_a_server_url_is_handed_out_as_plain_postgresql_with_its_password() -> None:
