@@ -37,6 +37,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import await_only
 
+from .settings import add_setting
+
 INLINE_OPTION = "pyramid_sqlite_inline"
 STATEMENT_CALLS = frozenset({"execute", "executemany", "executescript"})
 """The calls that give the event loop a turn (fetching rows and the like do not)."""
@@ -44,13 +46,7 @@ STATEMENT_CALLS = frozenset({"execute", "executemany", "executescript"})
 
 def add_inline_option(parser: pytest.Parser) -> None:
     """Register ``pyramid_sqlite_inline`` (the SQLite provider's ``add_options``)."""
-    parser.addini(
-        INLINE_OPTION,
-        "run the test connection's SQLite calls on the event loop's thread "
-        "(false: aiosqlite's thread, as in production)",
-        type="bool",
-        default=True,
-    )
+    add_setting(parser, INLINE_OPTION)
 
 
 def inline_enabled(config: pytest.Config) -> bool:
