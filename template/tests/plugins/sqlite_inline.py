@@ -37,8 +37,6 @@ from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import await_only
 
-from .settings import add_setting
-
 INLINE_OPTION = "pyramid_sqlite_inline"
 STATEMENT_CALLS = frozenset({"execute", "executemany", "executescript"})
 """The calls that give the event loop a turn (fetching rows and the like do not)."""
@@ -46,6 +44,10 @@ STATEMENT_CALLS = frozenset({"execute", "executemany", "executescript"})
 
 def add_inline_option(parser: pytest.Parser) -> None:
     """Register ``pyramid_sqlite_inline`` (the SQLite provider's ``add_options``)."""
+    # Not at import: tests/conftest.py imports this module (through seams) before
+    # pytest_plugins registers settings, which pytest could then not rewrite.
+    from .settings import add_setting
+
     add_setting(parser, INLINE_OPTION)
 
 
