@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from harness.postgres import libpq_url
 from harness.project import PytestRun, clean_environment
-from harness.sharing import build_once
+from harness.sharing import build_once, session_folder
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_node_ids_are_read_whole_from_the_short_summary_even_with_spaces() -> No
 
 
 class OneFolder:
-    """A stand-in for ``tmp_path_factory``: every worker's parent folder is ``base``."""
+    """A stand-in for ``tmp_path_factory`` whose base folder is ``base``."""
 
     def __init__(self, base: Path) -> None:
         self.base = base
@@ -89,7 +89,9 @@ class OneFolder:
 
 
 def test_build_once_builds_once_and_a_failed_build_is_tried_again(tmp_path: Path) -> None:
-    factory = cast(pytest.TempPathFactory, OneFolder(tmp_path))
+    (tmp_path / "worker").mkdir()
+    factory = cast(pytest.TempPathFactory, OneFolder(tmp_path / "worker"))
+    folder = session_folder(factory) / "render"  # the workers' parent under xdist
     builds: list[Path] = []
 
     def failing(folder: Path) -> None:
@@ -101,6 +103,6 @@ def test_build_once_builds_once_and_a_failed_build_is_tried_again(tmp_path: Path
     first = build_once(factory, "render", builds.append)
     again = build_once(factory, "render", builds.append)
 
-    assert first == again == tmp_path / "render"
-    assert builds == [tmp_path / "render"]
+    assert first == again == folder
+    assert builds == [folder]
     assert not (first / "half").exists()  # what the failed build left was removed
