@@ -14,7 +14,6 @@ and prints its URL and folder; ``python -m harness.postgres stop FOLDER`` stops 
 from __future__ import annotations
 
 import argparse
-import glob
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -42,19 +41,8 @@ def server_bin_dir() -> Path | None:
     """The folder holding initdb and pg_ctl: on PATH, else the newest known install."""
     postgres_server = starter()
     found: Path | None = postgres_server.find_server_binaries()
-    if found is not None:
-        return found
-    for pattern in postgres_server.UNLISTED_INSTALLS:
-        for folder in sorted(glob.glob(pattern), key=version_key, reverse=True):
-            found = postgres_server.find_server_binaries(path=folder)
-            if found is not None:
-                return found
-    return None
-
-
-def version_key(folder: str) -> list[int]:
-    """``/usr/lib/postgresql/16/bin`` sorts after ``.../9.6/bin``."""
-    return [int(part) for part in "".join(c if c.isdigit() else " " for c in folder).split()]
+    installs: list[Path] = postgres_server.unlisted_installs()
+    return found or next(iter(installs), None)
 
 
 def libpq_url(url: object) -> str:

@@ -3,20 +3,20 @@
 A session fixture runs once per worker: with ``-n 2`` the default render would be
 rendered, installed and its suite run twice. ``build_once`` puts the result in the
 session's shared temporary folder; the first worker to get there builds it under a
-file lock, the others wait and reuse it.
+file lock (the generated suite's own, ``provisioning.locked``), the others wait and
+reuse it.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from .plugin_modules import load_plugin
 from .project import GeneratedProject
 
 
@@ -24,17 +24,6 @@ def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The temporary folder every worker of this session sees (each worker's parent)."""
     base = tmp_path_factory.getbasetemp()
     return base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
-
-
-@contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (created if missing) for the ``with`` block."""
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def build_once(
@@ -45,6 +34,7 @@ def build_once(
     A build that raised is not recorded as done: the next worker to ask tries again
     and gets the same error, so every test that needs it fails with the cause.
     """
+    locked = load_plugin("provisioning").locked  # the generated suite's lock, written once
     root = session_folder(tmp_path_factory)
     folder, done = root / name, root / f"{name}.built"
     with locked(root / f"{name}.lock"):

@@ -24,16 +24,16 @@ class SuiteRun:
     run: PytestRun
     seed: int
     pyramid_json: Path
-    coverage_json: Path
+    coverage_data: Path
+    """coverage's data file (``COVERAGE_FILE``), for ``coverage report``."""
 
     @classmethod
     def execute(cls, project: GeneratedProject, folder: Path, seed: int = SEED) -> SuiteRun:
         """Run the suite as CI does (``-n 2``, coverage, pyramid report); keep it in ``folder``."""
-        suite = cls(PytestRun(-1, ""), seed, folder / "pyramid.json", folder / "coverage.json")
+        suite = cls(PytestRun(-1, ""), seed, folder / "pyramid.json", folder / ".coverage")
         run = project.pytest(
             "-n", "2", f"--randomly-seed={seed}", "-rA", f"--pyramid-json={suite.pyramid_json}",
-            "--cov", f"--cov-report=json:{suite.coverage_json}",
-            env={"COVERAGE_FILE": str(folder / ".coverage")},
+            "--cov", env={"COVERAGE_FILE": str(suite.coverage_data)},
         )  # fmt: skip
         (folder / "run.json").write_text(
             json.dumps({"returncode": run.returncode, "output": run.output, "seed": seed})
@@ -48,7 +48,7 @@ class SuiteRun:
             PytestRun(kept["returncode"], kept["output"]),
             kept["seed"],
             folder / "pyramid.json",
-            folder / "coverage.json",
+            folder / ".coverage",
         )
 
     @property

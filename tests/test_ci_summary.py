@@ -1,17 +1,20 @@
 """The CI job summary (tests/plugins/ci_summary.py): the tables people read on a run's page.
 
 The fast tests import the template's module directly (it needs no rendering)
-and feed it reports; the last ones run it on what a real run of the default
-render writes.
+and feed it reports; the last ones run it, and the workflow's coverage command
+(coverage's own Markdown report), on what a real run of the default render writes.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+import yaml
 
 from harness.plugin_modules import load_plugin
 from harness.project import GeneratedProject
@@ -45,28 +48,6 @@ def pyramid_report(**changes: object) -> dict[str, object]:
     return report
 
 
-def coverage_report(percent: float) -> dict[str, object]:
-    def summary(percent: float, statements: int, missing: int) -> dict[str, object]:
-        return {
-            "percent_covered": percent,
-            "num_statements": statements,
-            "missing_lines": missing,
-            "num_branches": 10,
-            "num_partial_branches": 1,
-        }
-
-    return {
-        "totals": summary(percent, 200, 30),
-        "files": {
-            "src/app/cli.py": {
-                "summary": summary(50.0, 20, 10),
-                "missing_lines": [3, 4, 5, 9],
-            },
-            "src/app/core.py": {"summary": summary(100.0, 180, 0), "missing_lines": []},
-        },
-    }
-
-
 def summarize(capsys: pytest.CaptureFixture[str], *args: str) -> str:
     assert load_summary().main(list(args)) == 0
     return capsys.readouterr().out
@@ -77,7 +58,7 @@ def write(path: Path, figures: dict[str, object]) -> str:
     return str(path)
 
 
-def test_shape_budget_findings_and_coverage_become_markdown_tables(
+def test_shape_and_budget_findings_become_markdown_tables(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     findings = [
@@ -95,52 +76,48 @@ def test_shape_budget_findings_and_coverage_become_markdown_tables(
         },
     ]
     pyramid = write(tmp_path / "pyramid.json", pyramid_report(over_budget=findings))
-    coverage = write(tmp_path / "coverage.json", coverage_report(85.0))
-    pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text("[tool.coverage.report]\nfail_under = 80\n")
 
-    out = summarize(
-        capsys, "--pyramid", pyramid, "--coverage", coverage, "--pyproject", str(pyproject)
-    )
+    out = summarize(capsys, "--pyramid", pyramid)
 
     assert "| unit | 40 | 40.0% | 60% ± 10 | **FAILED** |" in out
     assert "| e2e | 5 | 5.0% | 5% ± 10 | ok |" in out
     slowest, other = out.index("test_x[a\\|b]"), out.index("test_a.py::test_fast")
     assert slowest < other  # slowest first; a `|` cannot break the row
     assert "| `tests/unit/test_b.py::test_x[a\\|b]` | unit | 400 ms | 100 ms |" in out
-    assert "| 200 | 30 | 10 | 1 | 85.0% | 80% | ok |" in out
-    assert "| `src/app/cli.py` | 50% | 3-5, 9 |" in out
-    assert "core.py" not in out  # fully covered files are not listed
 
 
-def test_coverage_under_fail_under_is_marked_failed(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    coverage = write(tmp_path / "coverage.json", coverage_report(79.5))
-    pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text("[tool.coverage.report]\nfail_under = 80\n")
-
-    out = summarize(capsys, "--coverage", coverage, "--pyproject", str(pyproject))
-
-    assert "| 79.5% | 80% | **FAILED** |" in out
-    assert "Test pyramid" not in out
-
-
-def test_partial_runs_are_not_judged_and_missing_reports_are_named(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_partial_runs_are_not_judged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     reason = "--splits 3 --group 2"
     pyramid = write(tmp_path / "pyramid.json", pyramid_report(partial=True, partial_reason=reason))
 
-    out = summarize(capsys, "--pyramid", pyramid, "--coverage", "absent.json")
+    out = summarize(capsys, "--pyramid", pyramid)
 
     assert "| unit | 40 | 40.0% | 60% ± 10 | not judged |" in out
     assert f"Partial run (`{reason}`)" in out
     assert "No test over its tier budget." in out
-    assert "No `absent.json`: the run stopped before writing it" in out
+
+
+def test_a_missing_report_is_named_not_raised(capsys: pytest.CaptureFixture[str]) -> None:
+    out = summarize(capsys, "--pyramid", "absent.json")
+
+    assert out == (
+        "### Test pyramid\n\n"
+        "No `absent.json`: the run stopped before writing it (see the job's log).\n"
+    )
 
 
 # -- on a real run ----------------------------------------------------------------
+
+
+def coverage_command(project: GeneratedProject) -> list[str]:
+    """The command of the workflow's coverage summary: coverage's own Markdown report."""
+    workflow = yaml.safe_load((project.root / ".github/workflows/tests.yml").read_text())
+    step = next(step for step in workflow["jobs"]["tests"]["steps"]
+                if step.get("name") == "coverage summary")  # fmt: skip
+    line = next(line for line in step["run"].splitlines() if "coverage report" in line)
+    command = shlex.split(line.partition(">>")[0])
+    assert command[:3] == ["uv", "run", "coverage"], line
+    return [project.bin("coverage"), *command[3:]]
 
 
 def test_default_render_meets_fail_under_and_its_summary_shows_the_run(
@@ -150,9 +127,11 @@ def test_default_render_meets_fail_under_and_its_summary_shows_the_run(
 
     summary = default_project.run(
         default_project.bin("python"), "-m", "tests.plugins.ci_summary",
-        "--pyramid", str(default_run.pyramid_json), "--coverage", str(default_run.coverage_json),
-        check=True,
+        "--pyramid", str(default_run.pyramid_json), check=True,
     ).stdout  # fmt: skip
+    coverage = default_project.run(
+        *coverage_command(default_project), env={"COVERAGE_FILE": str(default_run.coverage_data)}
+    )
 
     assert run.returncode == 0, run.output
     assert "Required test coverage of 85" in run.output
@@ -160,7 +139,11 @@ def test_default_render_meets_fail_under_and_its_summary_shows_the_run(
     assert isinstance(tiers, dict)
     for name, share in tiers.items():
         assert f"| {name} | {share['count']} | {share['percent']:.1f}% | " in summary
-    assert "| 85% | ok |" in summary
+    assert coverage.returncode == 0, coverage.stdout + coverage.stderr  # fail_under is met
+    total = re.search(r"^\| \*\*TOTAL\*\* .*\| \*\*(\d+)%\*\* \|", coverage.stdout, re.MULTILINE)
+    assert total is not None, coverage.stdout
+    assert int(total.group(1)) >= 85
+    assert "files skipped due to complete coverage" in coverage.stdout
 
 
 def test_budget_findings_reach_the_json_report_and_the_summary(

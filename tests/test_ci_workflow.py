@@ -269,18 +269,29 @@ def test_test_jobs_write_a_summary_and_upload_the_pyramid_report(
     for name in ("tests", "everything"):
         summary = next(step for step in jobs[name]["steps"] if step.get("name") == "job summary")
         assert summary["if"] == "${{ !cancelled() }}"
-        assert summary["run"].startswith("uv run python -m tests.plugins.ci_summary --pyramid ")
-        assert summary["run"].endswith('>> "$GITHUB_STEP_SUMMARY"')
+        assert summary["run"] == (
+            "uv run python -m tests.plugins.ci_summary --pyramid pyramid.json "
+            '>> "$GITHUB_STEP_SUMMARY"'
+        )
         # A shard's coverage is partial: only the combined report is judged (no false FAILED).
-        assert ("--coverage coverage.json" in summary["run"]) is (name == "tests" and shards == 1)
+        has_coverage = any(step.get("name") == "coverage summary" for step in jobs[name]["steps"])
+        assert has_coverage is (name == "tests" and shards == 1)
         upload = uses(jobs[name], "actions/upload-artifact")[0]
         assert upload["with"]["path"] == "pyramid.json"
         assert upload["with"]["name"].startswith(f"pyramid-{name}")
         assert upload["if"] == "${{ !cancelled() }}"
+    coverage_job = jobs["coverage"] if shards > 1 else jobs["tests"]
+    coverage = next(step for step in coverage_job["steps"]
+                    if step.get("name") == "coverage summary")  # fmt: skip
+    assert coverage["if"] == "${{ !cancelled() }}"
+    assert coverage["run"].splitlines() == [  # coverage's own Markdown report, under a heading
+        'echo "### Coverage" >> "$GITHUB_STEP_SUMMARY"',
+        "uv run coverage report --format=markdown --skip-covered --show-missing --sort=cover "
+        '>> "$GITHUB_STEP_SUMMARY"',
+    ]
     if shards > 1:
-        coverage = runs(jobs["coverage"])
-        assert coverage[-1] == "uv run coverage report"
-        assert any("ci_summary --coverage coverage.json" in run for run in coverage)
+        combine_and_gate = ["uv run coverage combine", "uv run coverage report"]
+        assert runs(jobs["coverage"])[-3:-1] == combine_and_gate
 
 
 @pytest.mark.parametrize("shards", [1, 3])

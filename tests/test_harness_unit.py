@@ -1,4 +1,4 @@
-"""The harness's own parsing: outcome counts, install folders and URLs, checked in-process.
+"""The harness's own parsing and sharing: outcomes, environments, URLs, build-once folders.
 
 The template's tests and the benchmarks read every generated run through these;
 a wrong count here would make a failing render look green.
@@ -6,11 +6,15 @@ a wrong count here would make a failing render look green.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import cast
+
 import pytest
 from sqlalchemy.engine import make_url
 
-from harness.postgres import libpq_url, version_key
+from harness.postgres import libpq_url
 from harness.project import PytestRun, clean_environment
+from harness.sharing import build_once, session_folder
 
 
 @pytest.mark.parametrize(
@@ -53,16 +57,6 @@ def test_the_generated_runs_get_none_of_our_pytests_variables(
     assert environment["TEST_DATABASE_URL"] == "postgresql://x"
 
 
-def test_install_folders_sort_by_version_number_not_by_text() -> None:
-    folders = [
-        "/usr/lib/postgresql/9.6/bin",
-        "/usr/lib/postgresql/16/bin",
-        "/usr/lib/postgresql/10/bin",
-    ]
-
-    assert sorted(folders, key=version_key)[-1] == "/usr/lib/postgresql/16/bin"
-
-
 def test_a_server_url_is_handed_out_as_plain_postgresql_with_its_password() -> None:
     url = make_url("postgresql+asyncpg://postgres:secret@127.0.0.1:5439/postgres")
 
@@ -82,3 +76,33 @@ def test_node_ids_are_read_whole_from_the_short_summary_even_with_spaces() -> No
     assert run.nodeids() == {"tests/unit/test_a.py::test_x[a b - c]"}
     assert run.nodeids("FAILED") == {"tests/unit/test_a.py::test_y[1]"}
     assert run.nodeids("ERROR") == {"tests/unit/test_b.py::test_z"}
+
+
+class OneFolder:
+    """A stand-in for ``tmp_path_factory`` whose base folder is ``base``."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+
+    def getbasetemp(self) -> Path:
+        return self.base
+
+
+def test_build_once_builds_once_and_a_failed_build_is_tried_again(tmp_path: Path) -> None:
+    (tmp_path / "worker").mkdir()
+    factory = cast(pytest.TempPathFactory, OneFolder(tmp_path / "worker"))
+    folder = session_folder(factory) / "render"  # the workers' parent under xdist
+    builds: list[Path] = []
+
+    def failing(folder: Path) -> None:
+        (folder / "half").touch()
+        raise RuntimeError("no network")
+
+    with pytest.raises(RuntimeError, match=r"^no network$"):
+        build_once(factory, "render", failing)
+    first = build_once(factory, "render", builds.append)
+    again = build_once(factory, "render", builds.append)
+
+    assert first == again == folder
+    assert builds == [folder]
+    assert not (first / "half").exists()  # what the failed build left was removed

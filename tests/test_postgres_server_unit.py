@@ -121,6 +121,24 @@ def test_the_server_programs_are_found_only_where_both_are(
     assert server.find_server_binaries(os.pathsep.join([str(half), str(both)])) == both
 
 
+def test_unlisted_installs_are_found_newest_version_first_where_both_programs_are(
+    server: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for version, names in (("9.6", ("initdb", "pg_ctl")), ("16", ("initdb", "pg_ctl")),
+                           ("10", ("initdb", "pg_ctl")), ("17", ("pg_ctl",))):  # fmt: skip
+        folder = tmp_path / version / "bin"
+        folder.mkdir(parents=True)
+        for name in names:
+            (folder / name).write_text("#!/bin/sh\n")
+            (folder / name).chmod(0o755)
+    monkeypatch.setattr(server, "UNLISTED_INSTALLS", (f"{tmp_path}/*/bin",))
+
+    assert server.unlisted_installs() == [tmp_path / v / "bin" for v in ("16", "10", "9.6")]
+    assert server.unlisted_install_hint() == (
+        f" PostgreSQL is installed in {tmp_path / '16' / 'bin'}: add that folder to PATH."
+    )
+
+
 def test_a_throwaway_servers_url_is_the_postgres_database_on_loopback(server: ModuleType) -> None:
     started = server.ThrowawayServer(Path("/bin"), Path("/tmp/x"), 5439)
 

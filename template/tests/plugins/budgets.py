@@ -28,10 +28,12 @@ import pytest
 
 from .baseline import baseline_of
 from .clocks import Clocks, Collections, RunDelays, Usage
-from .settings import guards_enabled, option_group, read_number, strict
+from .settings import add_setting, default_of, guards_enabled, option_group, read_number, strict
 from .tiers import tier_of
 
-BUDGET_DEFAULTS_MS = {"unit": "100", "integration": "1000"}
+BUDGET_DEFAULTS_MS = {
+    tier: default_of(f"pyramid_{tier}_budget_ms") for tier in ("unit", "integration")
+}
 EXEMPT_MARKERS = ("slow", "performance")
 FIXES = {
     "unit": "make it faster (mock what is slow, never wait), mark it @pytest.mark.slow, "
@@ -210,12 +212,8 @@ class BudgetKeeper:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     option_group(parser)
-    for tier, default in BUDGET_DEFAULTS_MS.items():
-        parser.addini(
-            f"pyramid_{tier}_budget_ms",
-            f"time budget of one {tier} test, in milliseconds",
-            default=default,
-        )
+    for tier in BUDGET_DEFAULTS_MS:
+        add_setting(parser, f"pyramid_{tier}_budget_ms")
 
 
 def pytest_configure(config: pytest.Config) -> None:

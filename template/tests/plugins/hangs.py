@@ -34,11 +34,13 @@ import pytest
 import pytest_asyncio
 
 from .baseline import baseline_of
-from .settings import guards_enabled, option_group, read_number
+from .settings import add_setting, default_of, guards_enabled, option_group, read_number
 from .tiers import tier_of
 from .watchdog import watchdog
 
-TIMEOUT_DEFAULTS_SECONDS = {"unit": "10", "integration": "30", "e2e": "120"}
+TIMEOUT_DEFAULTS_SECONDS = {
+    tier: default_of(f"pyramid_{tier}_timeout") for tier in ("unit", "integration", "e2e")
+}
 BACKSTOP_MIN_SECONDS = 5.0
 BACKSTOP_SHARE = 0.5
 HANG_MESSAGE = (
@@ -131,12 +133,8 @@ def add_interrupter(config: pytest.Config, interrupt: Callable[[], None]) -> Non
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     option_group(parser)
-    for tier, default in TIMEOUT_DEFAULTS_SECONDS.items():
-        parser.addini(
-            f"pyramid_{tier}_timeout",
-            f"seconds before a hanging {tier} test fails",
-            default=default,
-        )
+    for tier in TIMEOUT_DEFAULTS_SECONDS:
+        add_setting(parser, f"pyramid_{tier}_timeout")
 
 
 @pytest.hookimpl(trylast=True)  # after tiers.py has assigned the tiers

@@ -101,12 +101,27 @@ def find_server_binaries(path: str | None = None) -> Path | None:
     return Path(str(found[0])).parent
 
 
+def unlisted_installs() -> list[Path]:
+    """Bin folders of installed PostgreSQL servers that are not on ``PATH``, newest first."""
+    found = []
+    for pattern in UNLISTED_INSTALLS:
+        for folder in sorted(glob.glob(pattern), key=version_key, reverse=True):
+            bin_dir = find_server_binaries(path=folder)
+            if bin_dir is not None:
+                found.append(bin_dir)
+    return found
+
+
+def version_key(folder: str) -> list[int]:
+    """``/usr/lib/postgresql/16/bin`` sorts after ``.../9.6/bin``."""
+    return [int(part) for part in "".join(c if c.isdigit() else " " for c in folder).split()]
+
+
 def unlisted_install_hint() -> str:
     """A hint naming an installed PostgreSQL whose bin folder is not on ``PATH``."""
-    for pattern in UNLISTED_INSTALLS:
-        folders = sorted(glob.glob(pattern))
-        if folders:
-            return f" PostgreSQL is installed in {folders[-1]}: add that folder to PATH."
+    installs = unlisted_installs()
+    if installs:
+        return f" PostgreSQL is installed in {installs[0]}: add that folder to PATH."
     return ""
 
 

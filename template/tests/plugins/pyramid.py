@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 
 from .budgets import PROPERTY as OVER_BUDGET_PROPERTY
-from .settings import option_group, read_number, strict
+from .settings import add_setting, default_of, option_group, read_number, strict
 from .tiers import TIERS, tier_from_path
 
-TARGET_DEFAULT = "60/35/5"
-TOLERANCE_DEFAULT = "10"
+TARGET_DEFAULT = default_of("pyramid_target")
+TOLERANCE_DEFAULT = default_of("pyramid_tolerance")
 
 
 @dataclass(frozen=True)
@@ -213,12 +213,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="write the tier counts and shares of this run as JSON",
     )
-    parser.addini("pyramid_target", "target shares unit/integration/e2e", default=TARGET_DEFAULT)
-    parser.addini(
-        "pyramid_tolerance",
-        "allowed distance from each target share, in percentage points",
-        default=TOLERANCE_DEFAULT,
-    )
+    add_setting(parser, "pyramid_target")
+    add_setting(parser, "pyramid_tolerance")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -2,16 +2,90 @@
 
 Every plugin here reads its settings through these helpers, so a wrong value in
 ``[tool.pytest.ini_options]`` stops the run at once with the key, the value and
-what is accepted.
+what is accepted. ``SETTINGS`` is the one place each ini setting's default and
+help are written: the plugin that uses a setting registers it from there
+(``add_setting``), and the template's tests check the docs' tables and the
+generated ``pyproject.toml`` against it.
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import pytest
 
 GROUP = "pyramid"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One ini setting: its default as written in ``pyproject.toml``, and its help."""
+
+    name: str
+    default: str
+    help: str
+    flag: bool = False
+    """A true/false setting (``default`` is ``"true"`` or ``"false"``)."""
+
+
+SETTINGS = {
+    setting.name: setting
+    for setting in (
+        Setting("pyramid_strict", "false", "same as --pyramid-strict", flag=True),
+        Setting(
+            "pyramid_guards",
+            "true",
+            "per-test guards (database, budgets, hang timeouts); false only to measure them",
+            flag=True,
+        ),
+        Setting("pyramid_unit_budget_ms", "100", "time budget of one unit test, in milliseconds"),
+        Setting(
+            "pyramid_integration_budget_ms",
+            "1000",
+            "time budget of one integration test, in milliseconds",
+        ),
+        Setting("pyramid_target", "60/35/5", "target shares unit/integration/e2e"),
+        Setting(
+            "pyramid_tolerance",
+            "10",
+            "allowed distance from each target share, in percentage points",
+        ),
+        Setting("pyramid_unit_timeout", "10", "seconds before a hanging unit test fails"),
+        Setting(
+            "pyramid_integration_timeout", "30", "seconds before a hanging integration test fails"
+        ),
+        Setting("pyramid_e2e_timeout", "120", "seconds before a hanging e2e test fails"),
+        Setting(
+            "pyramid_schema",
+            "migrations",
+            "how the test database's schema is built: migrations (alembic upgrade head, "
+            "when the project has an Alembic config) or create_all",
+        ),
+        Setting(
+            "pyramid_sqlite_inline",
+            "true",
+            "run the test connection's SQLite calls on the event loop's thread "
+            "(false: aiosqlite's thread, as in production)",
+            flag=True,
+        ),
+    )
+}
+"""Every ``pyramid_*`` ini setting, by name; the docs and ``pyproject.toml`` repeat these."""
+
+
+def add_setting(parser: pytest.Parser, name: str) -> None:
+    """Register the ini setting ``name`` as ``SETTINGS`` defines it."""
+    setting = SETTINGS[name]
+    if setting.flag:
+        parser.addini(name, setting.help, type="bool", default=setting.default == "true")
+    else:
+        parser.addini(name, setting.help, default=setting.default)
+
+
+def default_of(name: str) -> str:
+    """The default of the ini setting ``name``, as ``pyproject.toml`` would spell it."""
+    return SETTINGS[name].default
 
 
 def option_group(parser: pytest.Parser) -> pytest.OptionGroup:
@@ -75,10 +149,5 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="fail tests over their tier budget and full runs whose shape is off target",
     )
-    parser.addini("pyramid_strict", "same as --pyramid-strict", type="bool", default=False)
-    parser.addini(
-        "pyramid_guards",
-        "per-test guards (database, budgets, hang timeouts); false only to measure them",
-        type="bool",
-        default=True,
-    )
+    add_setting(parser, "pyramid_strict")
+    add_setting(parser, "pyramid_guards")

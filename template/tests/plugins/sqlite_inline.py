@@ -44,13 +44,11 @@ STATEMENT_CALLS = frozenset({"execute", "executemany", "executescript"})
 
 def add_inline_option(parser: pytest.Parser) -> None:
     """Register ``pyramid_sqlite_inline`` (the SQLite provider's ``add_options``)."""
-    parser.addini(
-        INLINE_OPTION,
-        "run the test connection's SQLite calls on the event loop's thread "
-        "(false: aiosqlite's thread, as in production)",
-        type="bool",
-        default=True,
-    )
+    # Not at import: tests/conftest.py imports this module (through seams) before
+    # pytest_plugins registers settings, which pytest could then not rewrite.
+    from .settings import add_setting
+
+    add_setting(parser, INLINE_OPTION)
 
 
 def inline_enabled(config: pytest.Config) -> bool:
