@@ -37,20 +37,10 @@ from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import await_only
 
-INLINE_OPTION = "pyramid_sqlite_inline"
+from .sqlite_provider import INLINE_OPTION
+
 STATEMENT_CALLS = frozenset({"execute", "executemany", "executescript"})
 """The calls that give the event loop a turn (fetching rows and the like do not)."""
-
-
-def add_inline_option(parser: pytest.Parser) -> None:
-    """Register ``pyramid_sqlite_inline`` (the SQLite provider's ``add_options``)."""
-    parser.addini(
-        INLINE_OPTION,
-        "run the test connection's SQLite calls on the event loop's thread "
-        "(false: aiosqlite's thread, as in production)",
-        type="bool",
-        default=True,
-    )
 
 
 def inline_enabled(config: pytest.Config) -> bool:
