@@ -32,10 +32,10 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
+from .owners import Owner, owner_in, this_process
+
 if TYPE_CHECKING:  # SQLAlchemy: imported when a test first needs a database
     from sqlalchemy.engine import URL
-
-from .owners import Owner, owner_in, this_process
 
 RUN_FOLDER_ENV = "PYTEST_PYRAMID_RUN_FOLDER"
 """The run's folder, set by the process that made it and inherited by xdist workers."""
