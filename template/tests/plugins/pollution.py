@@ -180,7 +180,7 @@ class LateWrites:
 
 
 write_watch_key = pytest.StashKey[WriteWatch]()
-clean_state_key = pytest.StashKey[CleanState]()
+clean_state_key = pytest.StashKey["CleanState"]()
 
 
 def leftover_lines(extra: dict[str, int]) -> str:
