@@ -31,27 +31,13 @@ from functools import partial
 from typing import Any, cast
 
 import aiosqlite
-import pytest
 from sqlalchemy import event
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import await_only
 
-from .sqlite_provider import INLINE_OPTION
-
 STATEMENT_CALLS = frozenset({"execute", "executemany", "executescript"})
 """The calls that give the event loop a turn (fetching rows and the like do not)."""
-
-
-def inline_enabled(config: pytest.Config) -> bool:
-    """Whether the test engine should run its SQLite calls inline."""
-    return bool(config.getini(INLINE_OPTION))
-
-
-def configure_inline(engine: AsyncEngine, config: pytest.Config) -> None:
-    """Make ``engine`` run inline, unless ``pyramid_sqlite_inline = false``."""
-    if inline_enabled(config):
-        run_sqlite_inline(engine)
 
 
 def run_sqlite_inline(engine: AsyncEngine) -> AsyncEngine:
