@@ -5,8 +5,12 @@ through, whatever the URL and however ``get_session`` was imported:
 
 - a pool checkout (any engine handing out a connection): refused while a test
   holds ``db_session`` (lock prevention) and during unit tests (unit purity);
-- a new DBAPI connection: refused when it targets the application's database
-  (``DATABASE_URL`` before the run, the default database; production guard).
+- a new DBAPI connection: refused in those same cases, and when it targets the
+  application's database (``DATABASE_URL`` before the run, the default
+  database; production guard).
+
+The guard is made when a test may first connect (``guard_of``), so a run of
+unit tests that never import SQLAlchemy does not load it.
 
 In an adopted project the production guard watches the suite's tests only
 (those using its database fixtures): your own tests reach what they reached
@@ -182,6 +186,8 @@ class DatabaseGuard:
     ) -> None:
         from .connections import connect_targets, redirect
 
+        # Refused before it connects: the test database may not exist yet (made on first use).
+        self._on_checkout()
         if not (self._every_test or self._bindings):
             return  # an adopted project's own test, outside the suite's: as before
         for target in connect_targets(dialect, cargs, cparams):
