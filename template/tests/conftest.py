@@ -28,10 +28,10 @@ if TYPE_CHECKING:
     from tests.plugins.tracker import DataTracker
     from tests.plugins.transaction_guard import TransactionGuard
 
-# Before any test module or conftest imports the application, so that whatever
-# it builds from DATABASE_URL is built on the test database. SQLAlchemy and the
-# application are imported only when a test first needs them: a run of unit
-# tests that import neither never loads them (see tests/plugins/environment.py).
+# Before any test module or conftest imports the application (what it does is
+# tests/plugins/environment.py's business). SQLAlchemy and the application are
+# imported when a test first needs them: a run of unit tests that import
+# neither never loads them.
 point_at_test_database()
 
 pytest_plugins = [
