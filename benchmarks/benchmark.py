@@ -16,6 +16,7 @@ from .machine import describe_machine, load_average
 from .results import Results
 from .schema_build import measure_schema_builds
 from .settings import Sizes
+from .startup import measure_startup
 
 
 def run_benchmark(sizes: Sizes, workdir: Path, project: GeneratedProject | None = None) -> Results:
@@ -43,6 +44,8 @@ def run_benchmark(sizes: Sizes, workdir: Path, project: GeneratedProject | None 
         f"{sizes.schema_tests} tests x {sizes.schema_test_rounds} round(s)"
     )
     schema_builds = measure_schema_builds(project, workdir, sizes)
+    _progress(f"unit-file start-up, with the suite and bare, {sizes.startup_rounds} round(s)")
+    startup = measure_startup(project, sizes.startup_rounds)
     return Results(
         size=sizes.name,
         started=started_at,
@@ -54,6 +57,7 @@ def run_benchmark(sizes: Sizes, workdir: Path, project: GeneratedProject | None 
         suite=suite,
         guards=guards,
         schema_builds=schema_builds,
+        startup=startup,
     )
 
 

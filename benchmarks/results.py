@@ -9,6 +9,7 @@ from pathlib import Path
 from .experiments import Guards, Parallel, Scaling, StrategyCost, Suite
 from .machine import Machine
 from .schema_build import SchemaBuild
+from .startup import Startup
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Results:
     suite: Suite
     guards: Guards
     schema_builds: list[SchemaBuild]
+    startup: Startup
 
     def cost_ms(self, strategy: str) -> float:
         """Median per-test milliseconds of one isolation strategy."""

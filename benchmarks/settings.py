@@ -21,6 +21,8 @@ class Sizes:
     """Rounds of the one-off runs: no database, migrations, create_all."""
     schema_tests: int
     schema_test_rounds: int
+    startup_rounds: int
+    """Runs of one unit file each way: with the suite, and bare (``startup``)."""
     suite_arguments: tuple[str, ...] = ()
 
 
@@ -36,6 +38,7 @@ FULL = Sizes(
     schema_rounds=15,
     schema_tests=200,
     schema_test_rounds=10,
+    startup_rounds=15,
 )
 
 QUICK = Sizes(
@@ -50,5 +53,6 @@ QUICK = Sizes(
     schema_rounds=1,
     schema_tests=3,
     schema_test_rounds=1,
+    startup_rounds=1,
     suite_arguments=("--ignore=tests/e2e",),  # the slowest tier; quick only checks it all works
 )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .isolation import THREAD_PREFIX
 from .results import Results
 from .schema_build import SchemaBuild
+from .startup import BARE, describe
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def evaluate(results: Results) -> list[Verdict]:
     )
     verdicts.append(_guard_verdict(results))
     verdicts += [_schema_verdict(build) for build in results.schema_builds]
+    verdicts.append(startup_verdict(results))
     return verdicts
 
 
@@ -115,6 +117,16 @@ def _guard_verdict(results: Results) -> Verdict:
     if not guards.available:
         return Verdict(target, "≤ +10%", "no pyramid_guards switch in this template", None)
     return Verdict(target, "≤ +10%", f"{guards.added:+.1%}", guards.added <= 0.10)
+
+
+STARTUP_TARGET = f"A unit file's run, with the suite ÷ bare (`{' '.join(BARE)}`), wall medians"
+STARTUP_LIMIT = 1.3
+
+
+def startup_verdict(results: Results) -> Verdict:
+    startup = results.startup
+    met = startup.ratio <= STARTUP_LIMIT
+    return Verdict(STARTUP_TARGET, f"≤ {STARTUP_LIMIT}x", describe(startup), met)
 
 
 SCHEMA_TOLERANCE = 0.10

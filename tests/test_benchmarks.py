@@ -21,6 +21,7 @@ from benchmarks.results import Results
 from benchmarks.schema_build import SERVER_VARIABLE, server_problem
 from benchmarks.schema_report import TITLE as SCHEMA_TITLE
 from benchmarks.settings import QUICK
+from benchmarks.startup import UNIT_FILE as STARTUP_FILE
 from benchmarks.targets import evaluate
 from harness.project import TEMPLATE_ROOT, GeneratedProject
 
@@ -45,6 +46,7 @@ def test_quick_benchmark_measures_everything_and_writes_the_report_where_asked(
     assert_guards_compared_on_tests_passing_both_ways(results)
     assert_report_marks_every_target(results, report.read_text())
     assert_schema_builds_compared_where_a_database_answers(results, report.read_text())
+    assert_unit_startup_compared_with_a_bare_run(results)
     assert (REAL_REPORT.read_bytes() if REAL_REPORT.exists() else None) == real_report_before
 
 
@@ -105,8 +107,8 @@ def assert_report_marks_every_target(results: Results, report: str) -> None:
     __tracebackhide__ = True
     verdicts = evaluate(results)
     # Issue 17's five per-test ratios, scaling and the guards; issue 15's per-test ratio on
-    # SQLite and on PostgreSQL (not available without a server).
-    assert len(verdicts) == 9
+    # SQLite and on PostgreSQL (not available without a server); issue 25's unit start-up.
+    assert len(verdicts) == 10
     for verdict in verdicts:
         if verdict.met is None:
             assert verdict.target.endswith("PostgreSQL"), verdict
@@ -119,6 +121,18 @@ def assert_report_marks_every_target(results: Results, report: str) -> None:
     assert "### Side by side with the peers" in report
     assert "## Method" in report
     assert "## Machine" in report
+
+
+def assert_unit_startup_compared_with_a_bare_run(results: Results) -> None:
+    """Both ways timed, round for round; the ratio is reported, never asserted."""
+    __tracebackhide__ = True
+    startup = results.startup
+    assert startup.unit_file == STARTUP_FILE
+    timings = [startup.suite_seconds, startup.bare_seconds]
+    timings += [startup.suite_cpu_seconds, startup.bare_cpu_seconds]
+    assert [len(seconds) for seconds in timings] == [QUICK.startup_rounds] * 4
+    assert min(min(seconds) for seconds in timings) > 0
+    assert startup.ratio == startup.suite_median / startup.bare_median
 
 
 def assert_schema_builds_compared_where_a_database_answers(results: Results, report: str) -> None:

@@ -54,6 +54,11 @@ for module, constants in names.items():
     for constant in constants:
         out[f"{{module}}.{{constant}}"] = getattr(plugin, constant)
 out["budgets.FIXES"] = importlib.import_module("tests.plugins.budgets").FIXES
+# guards' messages take the backend's words from seams when one is due (guards.worded)
+guards = importlib.import_module("tests.plugins.guards")
+kept = {{name: "{{" + name + "}}" for name in ("nodeid", "fixtures", "target", "test_target")}}
+for constant in names["guards"]:
+    out[f"guards.{{constant}}"] = guards.worded(getattr(guards, constant), **kept)
 print(json.dumps(out))
 """
 

@@ -16,16 +16,23 @@ from typing import TYPE_CHECKING
 
 import pytest
 import pytest_asyncio
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from tests.plugins.environment import point_at_test_database
 from tests.plugins.loop_scope import require_session_loop
-from tests.plugins.queries import QueryLog, max_queries
-from tests.plugins.seams import metadata
-from tests.plugins.tracker import DataTracker
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
     from tests.plugins.guards import DatabaseGuard
+    from tests.plugins.queries import QueryLog
+    from tests.plugins.tracker import DataTracker
     from tests.plugins.transaction_guard import TransactionGuard
+
+# Before any test module or conftest imports the application (what it does is
+# tests/plugins/environment.py's business). SQLAlchemy and the application are
+# imported when a test first needs them: a run of unit tests that import
+# neither never loads them.
+point_at_test_database()
 
 pytest_plugins = [
     "tests.plugins.settings",
@@ -68,6 +75,8 @@ async def db_session(
     that ends the transaction itself fails, and what it committed is deleted
     (see ``tests/plugins/transaction_guard.py``).
     """
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     require_session_loop(request, "db_session")
     await transaction_guard.begin()
     session = AsyncSession(
@@ -95,6 +104,9 @@ def data_tracker() -> DataTracker:
     hold the same tracker, and runs its checks right after the rollback, whatever
     order a test lists the two fixtures in.
     """
+    from tests.plugins.seams import metadata
+    from tests.plugins.tracker import DataTracker
+
     return DataTracker(metadata)
 
 
@@ -125,4 +137,6 @@ def assert_max_queries(
     Counts statements sent on the test's connection (the one ``db_session``
     uses); BEGIN, SAVEPOINT and friends are not counted.
     """
+    from tests.plugins.queries import max_queries
+
     return functools.partial(max_queries, db_connection)

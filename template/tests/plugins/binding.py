@@ -30,9 +30,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from .database import WorkerDatabase
 from .guards import DatabaseGuard
 from .seams import application_engine
+from .seams import check as check_seams
 
 SUITE_FIXTURE = "db_engine"
 """Every database fixture of the suite depends on it: a test that has it is the suite's."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before the database and guard plugins read your URLs
+def pytest_configure(config: pytest.Config) -> None:
+    """Check the seams and note where your sessions are bound, before the first test."""
+    check_seams()
 
 
 @pytest.fixture(autouse=True)

@@ -25,15 +25,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import Connection, event, text
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import ORMExecuteState, Session
 
 from .settings import guards_enabled
+
+if TYPE_CHECKING:  # SQLAlchemy: imported when a test first needs a database
+    from sqlalchemy import Connection
+    from sqlalchemy.ext.asyncio import AsyncConnection
+    from sqlalchemy.orm import ORMExecuteState
 
 DOCS = "See docs/testing.md#the-connection-a-test-leaves"
 CONCURRENT_MESSAGE = (
@@ -104,6 +106,9 @@ class ConnectionHealth:
         self._enabled = False
 
     def install(self) -> None:
+        from sqlalchemy import event
+        from sqlalchemy.orm import Session
+
         self._enabled = True
         connection = self._sync_connection()
         event.listen(connection, "before_cursor_execute", self._before)
@@ -112,6 +117,9 @@ class ConnectionHealth:
         event.listen(Session, "do_orm_execute", self._on_session_execute)
 
     def uninstall(self) -> None:
+        from sqlalchemy import event
+        from sqlalchemy.orm import Session
+
         connection = self._sync_connection()
         event.remove(connection, "before_cursor_execute", self._before)
         event.remove(connection, "after_cursor_execute", self._after)
@@ -196,6 +204,8 @@ class ConnectionHealth:
             async with driver.execute(query) as cursor:
                 row = await cursor.fetchone()
                 return dict(zip([column[0] for column in cursor.description], row, strict=True))
+        from sqlalchemy import text
+
         async with self._connection.begin() as transaction:  # other drivers: SQLAlchemy's way
             result = await self._connection.execute(text(query))
             state = dict(zip(result.keys(), result.one(), strict=True))

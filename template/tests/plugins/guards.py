@@ -5,8 +5,12 @@ through, whatever the URL and however ``get_session`` was imported:
 
 - a pool checkout (any engine handing out a connection): refused while a test
   holds ``db_session`` (lock prevention) and during unit tests (unit purity);
-- a new DBAPI connection: refused when it targets the application's database
-  (``DATABASE_URL`` before the run, the default database; production guard).
+- a new DBAPI connection: refused in those same cases, and when it targets the
+  application's database (``DATABASE_URL`` before the run, the default
+  database; production guard).
+
+The guard is made when a test may first connect (``guard_of``), so a run of
+unit tests that never import SQLAlchemy does not load it.
 
 In an adopted project the production guard watches the suite's tests only
 (those using its database fixtures): your own tests reach what they reached
@@ -19,29 +23,21 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sys
 from collections.abc import Callable, Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import Engine, event
-from sqlalchemy.engine import URL, Dialect
-from sqlalchemy.pool import Pool
 
 from .baseline import baseline_of, fail_unless_baselined
-from .connections import connect_targets, redirect, targets_of, url_targets
 from .database import test_database_key
 from .environment import protected_database_urls
-from .seams import (
-    DEFAULT_DATABASE_URL,
-    GUARD_EVERY_TEST,
-    SESSION_HAND_OVER,
-    UNIT_TEST_FIX,
-    URL_FIX,
-    URL_SOURCE,
-)
 from .settings import guards_enabled
 from .targets import Target, same_database
 from .tiers import tier_of
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Dialect
 
 DATABASE_FIXTURES = (
     "db_session",
@@ -58,26 +54,44 @@ LOCK_MESSAGE = (
     "A second database connection was opened while db_session holds this test's "
     "transaction. On SQLite it would wait for 'database is locked'; anywhere, its "
     "writes would escape the rollback. Fix: hand db_session to the code under test "
-    f"{SESSION_HAND_OVER}. See docs/testing.md#database-is-locked"
+    "{session_hand_over}. See docs/testing.md#database-is-locked"
 )
 UNIT_CONNECTION_MESSAGE = (
     "Unit tests are isolated from the database, but this test opened a connection. "
-    f"Fix: {UNIT_TEST_FIX}, or move the test to "
+    "Fix: {unit_test_fix}, or move the test to "
     "tests/integration/. See docs/testing.md#unit-tests-stay-pure"
 )
 UNIT_FIXTURE_MESSAGE = (
     "{nodeid} requests {fixtures}, but unit tests are isolated from the database. "
-    f"Fix: {UNIT_TEST_FIX}, or move the test to "
+    "Fix: {unit_test_fix}, or move the test to "
     "tests/integration/ (repositories/ or use_cases/). "
     "See docs/testing.md#unit-tests-stay-pure"
 )
 PRODUCTION_MESSAGE = (
     "A test tried to connect to {target}, the database of your environment "
-    f"({URL_SOURCE}). Tests only use their own database, "
+    "({url_source}). Tests only use their own database, "
     "{test_target}. "
-    f"Fix: {URL_FIX}. "
+    "Fix: {url_fix}. "
     "See docs/testing.md#production-database-guard"
 )
+
+
+def worded(message: str, **fields: str) -> str:
+    """``message`` in this backend's words, from ``seams``.
+
+    ``seams`` is imported here, when a message is due, not with this module:
+    it imports the application, and with it SQLAlchemy, which a run of unit
+    tests that never touch a database should not pay for.
+    """
+    from . import seams
+
+    return message.format(
+        session_hand_over=seams.SESSION_HAND_OVER,
+        unit_test_fix=seams.UNIT_TEST_FIX,
+        url_source=seams.URL_SOURCE,
+        url_fix=seams.URL_FIX,
+        **fields,
+    )
 
 
 class DatabaseAccessError(RuntimeError):
@@ -140,17 +154,23 @@ class DatabaseGuard:
 
     def held_by_db_session(self) -> contextlib.AbstractContextManager[None]:
         """Refuse other connections while db_session owns the test's transaction."""
-        return self.block(LOCK_MESSAGE)
+        return self.block(worded(LOCK_MESSAGE))
 
     @property
     def blocked(self) -> bool:
         return bool(self._blocks)
 
     def install(self) -> None:
+        from sqlalchemy import Engine, event
+        from sqlalchemy.pool import Pool
+
         event.listen(Pool, "checkout", self._on_checkout)
         event.listen(Engine, "do_connect", self._on_do_connect)
 
     def uninstall(self) -> None:
+        from sqlalchemy import Engine, event
+        from sqlalchemy.pool import Pool
+
         event.remove(Pool, "checkout", self._on_checkout)
         event.remove(Engine, "do_connect", self._on_do_connect)
 
@@ -164,6 +184,10 @@ class DatabaseGuard:
     def _on_do_connect(
         self, dialect: Dialect, _record: Any, cargs: list[Any], cparams: dict[str, Any]
     ) -> None:
+        from .connections import connect_targets, redirect
+
+        # Refused before it connects: the test database may not exist yet (made on first use).
+        self._on_checkout()
         if not (self._every_test or self._bindings):
             return  # an adopted project's own test, outside the suite's: as before
         for target in connect_targets(dialect, cargs, cparams):
@@ -173,14 +197,17 @@ class DatabaseGuard:
                     redirect(dialect, cargs, cparams, binding.test_url)
                     return
                 raise DatabaseAccessError(
-                    PRODUCTION_MESSAGE.format(
-                        target=target.label, test_target=self._test_target.label
+                    worded(
+                        PRODUCTION_MESSAGE, target=target.label, test_target=self._test_target.label
                     )
                 )
 
 
 def protected_targets(urls: list[str]) -> list[Target]:
     """The application's database, however it is known, and its default database."""
+    from .connections import targets_of
+    from .seams import DEFAULT_DATABASE_URL
+
     return targets_of([url for url in (DEFAULT_DATABASE_URL, *urls) if url])
 
 
@@ -191,11 +218,24 @@ guards_enabled_key = pytest.StashKey[bool]()
 # -- hooks -------------------------------------------------------------------
 
 
-@pytest.hookimpl(trylast=True)  # after the database plugin has chosen the test database
-def pytest_configure(config: pytest.Config) -> None:
-    test_database = config.stash[test_database_key]
-    enabled = guards_enabled(config)
-    test_targets = url_targets(test_database.url)
+def guard_of(config: pytest.Config) -> DatabaseGuard:
+    """The run's guard, made (and installed) the first time a test may connect.
+
+    Not in ``pytest_configure``: making it imports SQLAlchemy and the
+    application, which a run of unit tests that import neither never loads, and
+    no engine can connect before SQLAlchemy is imported. It is made before the
+    first test that is not a unit test, or that runs once SQLAlchemy is
+    imported (``pytest_runtest_setup``), and by the ``database_guard`` fixture.
+    A unit test that imports SQLAlchemy only in its own body is watched from
+    the next test on.
+    """
+    guard = config.stash.get(database_guard_key, None)
+    if guard is not None:
+        return guard
+    from .connections import url_targets
+    from .seams import GUARD_EVERY_TEST
+
+    test_targets = url_targets(config.stash[test_database_key].url)
     protected = protected_targets(protected_database_urls())
     guard = DatabaseGuard(
         [
@@ -206,10 +246,15 @@ def pytest_configure(config: pytest.Config) -> None:
         test_target=test_targets[0],
         every_test=GUARD_EVERY_TEST,
     )
-    if enabled:
+    if config.stash[guards_enabled_key]:
         guard.install()
     config.stash[database_guard_key] = guard
-    config.stash[guards_enabled_key] = enabled
+    return guard
+
+
+@pytest.hookimpl(trylast=True)  # after the database plugin has chosen the test database
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[guards_enabled_key] = guards_enabled(config)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -220,25 +265,29 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if tier_of(item) != "unit" or not item.config.stash[guards_enabled_key]:
+    unit = tier_of(item) == "unit"
+    if not unit or "sqlalchemy" in sys.modules:
+        guard_of(item.config)
+    if not unit or not item.config.stash[guards_enabled_key]:
         return
     used = [name for name in DATABASE_FIXTURES if name in getattr(item, "fixturenames", ())]
     if not used:
         return
     # DATABASE_FIXTURES lists the fixture a test asks for before those it implies.
-    message = UNIT_FIXTURE_MESSAGE.format(nodeid=item.nodeid, fixtures=used[0])
+    message = worded(UNIT_FIXTURE_MESSAGE, nodeid=item.nodeid, fixtures=used[0])
     fail_unless_baselined(item, UNIT_DATABASE_GUARD, message)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
-    if tier_of(item) != "unit" or not item.config.stash[guards_enabled_key]:
-        return (yield)
+    guard = item.config.stash.get(database_guard_key, None)
+    if guard is None or tier_of(item) != "unit" or not item.config.stash[guards_enabled_key]:
+        return (yield)  # no guard yet: SQLAlchemy is not imported, nothing can connect
     baseline = baseline_of(item.config)
     report = None
     if baseline.excuses(item, UNIT_DATABASE_GUARD):
         report = functools.partial(baseline.report, item, UNIT_DATABASE_GUARD)
-    with item.config.stash[database_guard_key].block(UNIT_CONNECTION_MESSAGE, report=report):
+    with guard.block(worded(UNIT_CONNECTION_MESSAGE), report=report):
         return (yield)
 
 
@@ -248,4 +297,4 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
 @pytest.fixture(scope="session")
 def database_guard(pytestconfig: pytest.Config) -> DatabaseGuard:
     """The run's guard; ``with database_guard.block(message):`` forbids connections."""
-    return pytestconfig.stash[database_guard_key]
+    return guard_of(pytestconfig)

@@ -25,21 +25,21 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import Engine, event
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.pool import Pool
 
 from .baseline import fail_unless_baselined
-from .clean_state import CleanState
-from .seams import metadata
 from .settings import guards_enabled
 from .shared_data import registry
 from .tiers import tier_of
 from .write_sources import Source, WriteSources
+
+if TYPE_CHECKING:  # SQLAlchemy and the application: imported when a test first needs them
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from .clean_state import CleanState
 
 POLLUTION_GUARD = "pollution"
 """The name baseline entries use for this guard."""
@@ -91,25 +91,49 @@ class WriteWatch:
         self.dirty = True  # nothing is known before the first count
         self.sources = WriteSources()
         self._worker_connection: Any = None
+        self._engines_watched = False
 
     def install(self) -> None:
-        event.listen(Pool, "checkout", self._on_checkout)
-        event.listen(Engine, "commit", self._on_any_commit)
         sys.addaudithook(self._on_audit)  # audit hooks cannot be removed: see _on_audit
 
+    def watch_engines(self) -> None:
+        """Every pool checkout and commit counts too, once SQLAlchemy is imported.
+
+        Not in ``install``: a run of unit tests that never import SQLAlchemy
+        never loads it, and until it is imported no engine can write.
+        """
+        if self._engines_watched or "sqlalchemy" not in sys.modules:
+            return
+        from sqlalchemy import Engine, event
+        from sqlalchemy.pool import Pool
+
+        event.listen(Pool, "checkout", self._on_checkout)
+        event.listen(Engine, "commit", self._on_any_commit)
+        self._engines_watched = True
+
     def uninstall(self) -> None:
-        event.remove(Pool, "checkout", self._on_checkout)
-        event.remove(Engine, "commit", self._on_any_commit)
+        if self._engines_watched:
+            from sqlalchemy import Engine, event
+            from sqlalchemy.pool import Pool
+
+            event.remove(Pool, "checkout", self._on_checkout)
+            event.remove(Engine, "commit", self._on_any_commit)
+            self._engines_watched = False
         self.forget_connection()
 
     def watch_commits(self, connection: AsyncConnection) -> None:
         """Commits on the worker's own connection count too (once per run)."""
+        from sqlalchemy import event
+
+        self.watch_engines()
         if self._worker_connection is None:
             self._worker_connection = connection.sync_connection
             event.listen(self._worker_connection, "commit", self._on_commit)
 
     def forget_connection(self) -> None:
         if self._worker_connection is not None:
+            from sqlalchemy import event
+
             event.remove(self._worker_connection, "commit", self._on_commit)
             self._worker_connection = None
 
@@ -156,7 +180,7 @@ class LateWrites:
 
 
 write_watch_key = pytest.StashKey[WriteWatch]()
-clean_state_key = pytest.StashKey[CleanState]()
+clean_state_key = pytest.StashKey["CleanState"]()
 
 
 def leftover_lines(extra: dict[str, int]) -> str:
@@ -178,7 +202,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
-    sources = item.config.stash[write_watch_key].sources
+    watch = item.config.stash[write_watch_key]
+    if guards_enabled(item.config):
+        watch.watch_engines()  # if a test module imported SQLAlchemy by now
+    sources = watch.sources
     sources.test_started(item)
     try:
         return (yield)
@@ -198,12 +225,14 @@ def pytest_fixture_setup(
         result = yield
     finally:
         sources.fixtures.pop()
-    is_worker_connection = fixturedef.argname == "db_connection"
-    if (
-        is_worker_connection
-        and isinstance(result, AsyncConnection)
-        and guards_enabled(request.config)
-    ):
+    if fixturedef.argname == "db_connection" and guards_enabled(request.config):
+        from sqlalchemy.ext.asyncio import AsyncConnection
+
+        from .clean_state import CleanState
+        from .seams import metadata
+
+        if not isinstance(result, AsyncConnection):
+            return result
         # The worker's connection (db_connection) just opened. Capture the clean state
         # now, before any other fixture can commit: a module fixture's rows are not clean.
         loop = request.getfixturevalue("session_loop")
@@ -275,6 +304,9 @@ def blame(item: pytest.Item, sources: set[Source], tables: str) -> None:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def clean_state(pytestconfig: pytest.Config, db_connection: AsyncConnection) -> CleanState:
     """The worker's database right after the schema build: empty, or the rows migrations seed."""
+    from .clean_state import CleanState
+    from .seams import metadata
+
     if clean_state_key in pytestconfig.stash:
         return pytestconfig.stash[clean_state_key]
     return await CleanState.capture(db_connection, metadata)

@@ -30,18 +30,19 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import IO, Protocol
-
-from sqlalchemy.engine import URL
+from typing import IO, TYPE_CHECKING, Protocol
 
 from .owners import Owner, owner_in, this_process
+
+if TYPE_CHECKING:  # SQLAlchemy: imported when a test first needs a database
+    from sqlalchemy.engine import URL
 
 RUN_FOLDER_ENV = "PYTEST_PYRAMID_RUN_FOLDER"
 """The run's folder, set by the process that made it and inherited by xdist workers."""
 OUTCOME_FILE = "template.json"
 LOCK_FILE = "template.lock"
 
-BuildSchema = Callable[[URL], None]
+BuildSchema = Callable[["URL"], None]
 """Creates the schema in the empty database at the URL (see ``schema.build_schema``)."""
 
 

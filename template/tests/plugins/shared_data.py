@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pytest
 import pytest_asyncio
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .clean_state import CleanState, Key
-from .seams import metadata
-from .tracker import DataTracker
+if TYPE_CHECKING:  # SQLAlchemy and the application: imported when a test first needs them
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from .clean_state import CleanState, Key
+    from .tracker import DataTracker
 
 
 @dataclass
@@ -68,6 +70,9 @@ async def module_data_tracker(
     They are not pollution while the module runs, and are deleted (with the rows
     that belong to them) after it; rows left untracked fail the module's last test.
     """
+    from .seams import metadata
+    from .tracker import DataTracker
+
     tracker = DataTracker(metadata)
     await tracker.take_baseline(db_connection)
     shared = SharedData(request.node.nodeid, tracker)

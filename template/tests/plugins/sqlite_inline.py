@@ -31,35 +31,13 @@ from functools import partial
 from typing import Any, cast
 
 import aiosqlite
-import pytest
 from sqlalchemy import event
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import await_only
 
-INLINE_OPTION = "pyramid_sqlite_inline"
 STATEMENT_CALLS = frozenset({"execute", "executemany", "executescript"})
 """The calls that give the event loop a turn (fetching rows and the like do not)."""
-
-
-def add_inline_option(parser: pytest.Parser) -> None:
-    """Register ``pyramid_sqlite_inline`` (the SQLite provider's ``add_options``)."""
-    # Not at import: tests/conftest.py imports this module (through seams) before
-    # pytest_plugins registers settings, which pytest could then not rewrite.
-    from .settings import add_setting
-
-    add_setting(parser, INLINE_OPTION)
-
-
-def inline_enabled(config: pytest.Config) -> bool:
-    """Whether the test engine should run its SQLite calls inline."""
-    return bool(config.getini(INLINE_OPTION))
-
-
-def configure_inline(engine: AsyncEngine, config: pytest.Config) -> None:
-    """Make ``engine`` run inline, unless ``pyramid_sqlite_inline = false``."""
-    if inline_enabled(config):
-        run_sqlite_inline(engine)
 
 
 def run_sqlite_inline(engine: AsyncEngine) -> AsyncEngine:

@@ -16,16 +16,19 @@ too, by ``connection_health``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import Connection, event
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
-from .clean_state import CleanState
 from .connection_health import BROKEN_MESSAGE, ConnectionHealth, describe
 from .settings import guards_enabled
+
+if TYPE_CHECKING:  # SQLAlchemy: imported when a test first needs a database
+    from sqlalchemy import Connection
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
+
+    from .clean_state import CleanState
 
 ENDED_MESSAGE = (
     "db_session's transaction was ended by the code under test: {how}. What the test "
@@ -96,12 +99,16 @@ class TransactionGuard:
             pytest.fail("\n".join(messages), pytrace=False)
 
     def install(self) -> None:
+        from sqlalchemy import event
+
         connection = self._sync_connection()
         event.listen(connection, "commit", self._on_commit)
         event.listen(connection, "rollback", self._on_rollback)
         event.listen(connection, "after_cursor_execute", self._after_cursor_execute)
 
     def uninstall(self) -> None:
+        from sqlalchemy import event
+
         connection = self._sync_connection()
         event.remove(connection, "commit", self._on_commit)
         event.remove(connection, "rollback", self._on_rollback)
