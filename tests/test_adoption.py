@@ -26,6 +26,9 @@ Each sample in tests/samples is shaped like someone else's code (see its README)
 - gigs: an import package named ``src`` (flat layout, ``package_name=src``), not installable;
 - pricing: Alembic migrations that insert reference rows (seeded currencies), and an
   autouse fixture in its ``tests/unit/conftest.py`` that connects before each unit test.
+- harbor: PostgreSQL, Poetry only with its test pins in the legacy
+  ``[tool.poetry.dev-dependencies]`` (``pytest = "^7.4.0"``), the driver an inline table
+  with extras, ``filterwarnings = ["error"]`` and pytest-env, tests inside the package.
 
 Each sample says how its team installs it and runs its tests (``uv sync``,
 ``poetry install``, ``python -m venv`` and ``pip install -r``). Poetry is not
@@ -115,6 +118,8 @@ class Sample:
     """The variables naming the real database, where no single variable holds its URL."""
     sqlite_file: str | None = None
     """A SQLite file the source names by a literal path, relative to the project root."""
+    kept: tuple[str, ...] = ()
+    """Lines its pyproject.toml has after the block (pins updated where they are written)."""
 
     @property
     def tool(self) -> str:
@@ -273,6 +278,32 @@ SAMPLE_BACKENDS = [
         told=(
             "pyproject.toml's [tool.poetry.group.test.dependencies] pins pytest-asyncio ^0.24, "
             "which the suite cannot run with; it needs pytest-asyncio>=1.1,<2",
+        ),
+    ),
+    Sample(
+        "harbor",
+        {
+            "database": "postgresql",
+            "base_import": "harbor.db:Base",
+            "session_import": "harbor.db:async_session",
+            "entities_module": "harbor.db",
+            "database_url_env": "HARBOR_DATABASE_URL",
+        },
+        variable="HARBOR_DATABASE_URL",
+        postgresql=True,
+        driver="postgresql+asyncpg",
+        install=(POETRY_INSTALL,),
+        own_tests=("poetry", "run", "pytest"),
+        told=(
+            "pyproject.toml's [tool.poetry.dev-dependencies] pins pytest ^7.4.0, which the "
+            "suite cannot run with; it needs pytest>=8.4,<10",
+            "pyproject.toml's [tool.poetry.dependencies] pins asyncpg ~0.27.0, which the "
+            "suite cannot run with; it needs asyncpg>=0.28,<1",
+        ),
+        kept=(
+            'asyncpg = {version = ">=0.28,<1", extras = ["sa"]}',
+            'pytest = ">=8.4,<10"',
+            '[tool.poetry.group.dev.dependencies]\npytest-env = ">=0.8"\npytest-asyncio',
         ),
     ),
     Sample(
@@ -486,6 +517,8 @@ def test_adoption_keeps_the_projects_tests_and_data_and_adds_a_passing_suite(
     for told in sample.told:
         assert told in first.stdout, first.stdout
     assert_nothing_of_another_tool(adoption, root)
+    for line in sample.kept:
+        assert line in adoption.project.read("pyproject.toml")
     after_first = git(root, "diff") + adoption.project.read(BASELINE)
     second = adoption.run_block()
     assert second.returncode == 0, second.stdout + second.stderr

@@ -213,3 +213,51 @@ def test_sessions_bound_per_table_have_no_engine_to_name() -> None:
     opener = seam.session_opener(async_sessionmaker(), value="app.db:Session")
 
     assert asyncio.run(seam.bound_engine(opener)) is None
+
+
+async def needs_a_request(request: object) -> AsyncIterator[AsyncSession]:
+    async with sessions() as session:
+        yield session
+
+
+@asynccontextmanager
+async def needs_settings(settings: object, *, echo: bool = False) -> AsyncIterator[AsyncSession]:
+    async with sessions() as session:
+        yield session
+
+
+@pytest.mark.parametrize(
+    ("factory", "named"),
+    [(needs_a_request, "parameter 'request'"), (needs_settings, "parameter 'settings'")],
+    ids=["dependency-taking-request", "factory-taking-settings"],
+)
+def test_a_session_seam_that_takes_parameters_is_refused_naming_them(
+    factory: object, named: str
+) -> None:
+    problem = (
+        f"it takes the {named}, which the suite cannot supply (it opens sessions outside any "
+        f"request). {seam.ZERO_ARGUMENTS}"
+    )
+    expected = refusal("session_import", "app.deps:get_db", problem, SESSION_SHAPES)
+    opener = seam.session_opener(factory, value="app.deps:get_db")
+
+    with pytest.raises(seam.SeamError, match=f"^{expected}$"):
+        asyncio.run(seam.engine_at_start(opener, value="app.deps:get_db"))
+
+
+async def fails_to_open() -> AsyncIterator[AsyncSession]:
+    raise RuntimeError("app.state has no db_session_factory")
+    yield  # pragma: no cover  (makes it an async generator)
+
+
+def test_any_failure_to_open_the_applications_session_at_start_up_names_the_answer() -> None:
+    problem = (
+        "opening a session with it at start-up failed (RuntimeError: app.state has no "
+        "db_session_factory); the suite opens one before the first test, outside any request, "
+        "to read the database it is bound to"
+    )
+    expected = refusal("session_import", "app.deps:get_db", problem, SESSION_SHAPES)
+    opener = seam.session_opener(fails_to_open, value="app.deps:get_db")
+
+    with pytest.raises(seam.SeamError, match=f"^{expected}$"):
+        asyncio.run(seam.engine_at_start(opener, value="app.deps:get_db"))

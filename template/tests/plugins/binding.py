@@ -11,9 +11,9 @@ holds ``db_engine``: ``db_session``, ``test_data_tracker``,
 - the production guard armed: any other connection to your application's
   database (an engine of its own, a hard-coded URL) is refused, naming the seam.
 
-Connections the engine pooled before the test (your own tests' ones) are
-closed first, and those it opened on the test database after it, so neither
-kind of test ever gets the other's.
+Connections the engine pooled before the test (your own tests' ones) are set
+aside first, and those it opened on the test database are closed after it, so
+neither kind of test ever gets the other's.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .database import WorkerDatabase
 from .guards import DatabaseGuard
+from .parked_pools import set_aside
 from .seams import application_engine
 from .seams import check as check_seams
 
@@ -57,7 +58,7 @@ def _application_on_the_test_database(request: pytest.FixtureRequest) -> Iterato
             yield
         return
     if has_idle_connections(engine):
-        loop.run_until_complete(AsyncEngine(engine).dispose())
+        set_aside(engine)
     with (
         guard.binding([engine.dialect], test_database.url) as binding,
         reporting(engine, test_database.url),

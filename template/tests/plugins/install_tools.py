@@ -88,7 +88,8 @@ class Declaration:
     """One requirement the project declares: ``name`` ``specifier`` in ``file``'s ``section``.
 
     ``section``: ``project``, ``extra:<name>``, ``group:<name>`` (PEP 735),
-    ``poetry``, ``poetry-group:<name>``, or ``""`` in a requirements file.
+    ``poetry``, ``poetry-group:<name>``, ``poetry-dev`` (the legacy
+    ``[tool.poetry.dev-dependencies]``), or ``""`` in a requirements file.
     """
 
     name: str
@@ -106,6 +107,7 @@ class Declaration:
             "group": f"[dependency-groups] {name}",
             "poetry": "[tool.poetry.dependencies]",
             "poetry-group": f"[tool.poetry.group.{name}.dependencies]",
+            "poetry-dev": "[tool.poetry.dev-dependencies]",
         }
         return f"{self.file}'s {tables[kind]}" if kind else self.file
 
@@ -181,7 +183,7 @@ def pyproject_declarations(pyproject: dict[str, Any]) -> list[Declaration]:
     poetry = pyproject.get("tool", {}).get("poetry", {})
     tables = [
         ("poetry", poetry.get("dependencies", {})),
-        ("poetry-group:dev", poetry.get("dev-dependencies", {})),
+        ("poetry-dev", poetry.get("dev-dependencies", {})),
     ]
     tables += [
         (f"poetry-group:{name}", group.get("dependencies", {}))
@@ -243,7 +245,7 @@ def test_section(tool: str, declarations: Iterable[Declaration]) -> str:
     """Where pytest is declared (the project's test group), else the tool's usual dev group."""
     for declaration in declarations:
         if declaration.name == "pytest" and declaration.section.startswith(
-            ("group:", "extra:", "poetry-group:")
+            ("group:", "extra:", "poetry-group:", "poetry-dev")
         ):
             return declaration.section
     return "poetry-group:dev" if tool == "poetry" else "group:dev"

@@ -30,7 +30,8 @@ from .install_tools import (
     requirement_file_declarations,
     test_section,
 )
-from .versions import normalize
+from .poetry_pins import update_pins
+from .versions import Requirement, normalize
 
 POETRY_FALLBACK = "uvx --from 'poetry>=2,<3' poetry"
 INSTALLED = (
@@ -184,12 +185,19 @@ class Poetry(Installer):
 
     @property
     def destination(self) -> str:
+        if self.target == "poetry-dev":  # Poetry's dev group: `poetry add` writes the new table
+            return (
+                "pyproject.toml's [tool.poetry.group.dev.dependencies] (Poetry's dev group, with "
+                "your [tool.poetry.dev-dependencies])"
+            )
         group = self.target.partition(":")[2]
         return f"pyproject.toml's [tool.poetry.group.{group}.dependencies]"
 
     @staticmethod
     def flags(section: str) -> list[str]:
         kind, _, name = section.partition(":")
+        if kind == "poetry-dev":
+            return ["--group", "dev"]
         return ["--group", name] if kind == "poetry-group" else []
 
     def describe(self) -> str:
@@ -203,10 +211,20 @@ class Poetry(Installer):
         return _lock(self.root, "poetry.lock")
 
     def apply(self, plan: Plan) -> None:
-        for section, needs in self.sections(plan, self.target).items():
-            run([*self.poetry, "add", *self.flags(section), *needs], self.root)
-        if plan.upgrade:
-            run([*self.poetry, "update", *(name for name, _, _ in plan.upgrade)], self.root)
+        """Pins are edited where they are written (see ``poetry_pins``), then resolved."""
+        if plan.update:
+            path = self.root / "pyproject.toml"
+            pins = {
+                (entry.section, entry.name): Requirement.parse(need).specifier
+                for entry, need in plan.update
+            }
+            path.write_bytes(update_pins(path.read_bytes().decode(), pins).encode())
+            print("test-pyramid: updated those pins in place in pyproject.toml", flush=True)
+        names = [entry.name for entry, _ in plan.update] + [name for name, _, _ in plan.upgrade]
+        if names:
+            run([*self.poetry, "update", *dict.fromkeys(names)], self.root)
+        if plan.add:
+            run([*self.poetry, "add", *self.flags(self.target), *plan.add], self.root)
 
 
 def find_environment(root: Path) -> Path | None:

@@ -36,6 +36,13 @@ UNIT_OF_WORK_SHAPE = (
     "a callable taking the AsyncSession and returning an object with `async with` "
     "and `commit()`; or leave it empty if your code has no unit of work"
 )
+ZERO_ARGUMENTS = (
+    "Answer one that takes no arguments instead: an async_sessionmaker, a session factory or "
+    "an async generator. If your application builds its sessionmaker at start-up (on "
+    "app.state, in a lifespan), expose one in a module of yours, for example "
+    "`session_factory = async_sessionmaker(create_async_engine(<your URL setting>))`, and "
+    "answer that module:session_factory"
+)
 FIX = (
     "Fix the answer with `copier update --data {answer}=...` (or edit "
     "tests/plugins/seams.py). See docs/testing.md#adopting-the-suite-into-your-project"
@@ -64,9 +71,42 @@ def session_opener(factory: object, *, value: str) -> SessionOpener:
     raise seam_error("session_import", value, f"it is {kind}", SESSION_SHAPES)
 
 
+def required_parameters(factory: object) -> list[str]:
+    """The parameters a call with no arguments would leave missing (FastAPI's ``request``)."""
+    if not callable(factory):
+        return []
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):  # no signature to read: calling it will tell
+        return []
+    kinds = (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.KEYWORD_ONLY,
+    )
+    return [
+        parameter.name
+        for parameter in signature.parameters.values()
+        if parameter.kind in kinds and parameter.default is inspect.Parameter.empty
+    ]
+
+
+def _refuse_parameters(factory: object, value: str) -> None:
+    """Checked when a session is first opened, so that ``seams.check`` reports it."""
+    missing = required_parameters(factory)
+    if missing:
+        names = ", ".join(repr(name) for name in missing)
+        problem = (
+            f"it takes the parameter{'s' if len(missing) > 1 else ''} {names}, which the suite "
+            f"cannot supply (it opens sessions outside any request). {ZERO_ARGUMENTS}"
+        )
+        raise seam_error("session_import", value, problem, SESSION_SHAPES)
+
+
 def _from_dependency(dependency: Callable[[], AsyncIterator[object]], value: str) -> SessionOpener:
     @asynccontextmanager
     async def open_session() -> AsyncIterator[AsyncSession]:
+        _refuse_parameters(dependency, value)
         generator = dependency()
         try:
             provided = await anext(generator)
@@ -84,6 +124,7 @@ def _from_dependency(dependency: Callable[[], AsyncIterator[object]], value: str
 def _from_context_manager_factory(factory: Callable[[], object], value: str) -> SessionOpener:
     @asynccontextmanager
     async def open_session() -> AsyncIterator[AsyncSession]:
+        _refuse_parameters(factory, value)
         manager = factory()
         if not isinstance(manager, AbstractAsyncContextManager):
             kind = type(manager).__name__
@@ -154,3 +195,18 @@ async def bound_engine(opener: SessionOpener) -> Engine | None:
             return session.get_bind().engine
         except UnboundExecutionError:  # bound per table or mapper: no one engine to name
             return None
+
+
+async def engine_at_start(opener: SessionOpener, *, value: str) -> Engine | None:
+    """``bound_engine`` at start-up: any failure to open a session names ``session_import``."""
+    try:
+        return await bound_engine(opener)
+    except SeamError:
+        raise
+    except Exception as error:
+        problem = (
+            f"opening a session with it at start-up failed ({type(error).__name__}: {error}); "
+            "the suite opens one before the first test, outside any request, to read the "
+            "database it is bound to"
+        )
+        raise seam_error("session_import", value, problem, SESSION_SHAPES) from error
