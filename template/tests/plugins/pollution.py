@@ -18,7 +18,8 @@ E2E tests, whose servers and subprocesses write, are always counted.
 Rows are blamed on whoever wrote them where that is known (``write_sources``):
 a fixture wider than a test is named as such, and rows a thread wrote after
 the test that started it ended are reported against that test in the run's
-summary (which fails the run), not against the test that happened to run next.
+summary (which fails the run), not against the test that happened to run next
+(``late_work``; it also counts once more after the worker's last test).
 """
 
 from __future__ import annotations
