@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import threading
 from typing import Any
 
 from sqlalchemy.engine import URL
@@ -31,7 +32,17 @@ CONNECT_TIMEOUT_SECONDS = 5
 
 
 def cancel_statements(url: URL) -> None:
-    """Cancel what runs on ``url``'s database now (on the watchdog's thread; never raises)."""
+    """Cancel what runs on ``url``'s database now; never raises.
+
+    On a thread of its own, whoever calls: the watchdog's thread, or the event
+    loop's once the hang guard has seen the hang (no loop can be started there).
+    """
+    worker = threading.Thread(target=_cancel, args=(url,), name="hang-guard-cancel", daemon=True)
+    worker.start()
+    worker.join(CONNECT_TIMEOUT_SECONDS * 2)
+
+
+def _cancel(url: URL) -> None:
     with contextlib.suppress(Exception):  # the backstop (pytest-timeout) remains if this fails
         if url.get_driver_name() == "asyncpg":
             asyncio.run(_cancel_with_asyncpg(url.translate_connect_args(username="user")))
