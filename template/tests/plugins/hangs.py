@@ -44,6 +44,8 @@ from .tiers import tier_of
 from .watchdog import watchdog
 
 TIMEOUT_DEFAULTS_SECONDS = {"unit": "10", "integration": "30", "e2e": "120"}
+WATCHED_TIERS = ("integration", "e2e")
+"""The tiers that run database statements: the watchdog times each of their phases."""
 BACKSTOP_MIN_SECONDS = 5.0
 BACKSTOP_SHARE = 0.5
 HANG_MESSAGE = (
@@ -66,7 +68,7 @@ excused_timeout_key = pytest.StashKey[float]()
 interrupters_key = pytest.StashKey[list[Callable[[], None]]]()
 """What stops running database statements at a deadline (``add_interrupter``)."""
 deadline_key = pytest.StashKey[float]()
-"""Set on a test the hang guard times: its tier's timeout, in seconds."""
+"""Set on a database test whose phases the watchdog times: its tier's timeout, in seconds."""
 guarded_call_key = pytest.StashKey[bool]()
 """Set on an async test whose call ``with_hang_guard`` times (other phases: ``watched_phase``)."""
 
@@ -166,7 +168,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         margin = backstop_margin(timeouts[tier])
         item.add_marker(pytest.mark.timeout(timeouts[tier] + margin))
-        item.stash[deadline_key] = timeouts[tier]
+        if tier in WATCHED_TIERS:
+            item.stash[deadline_key] = timeouts[tier]
         # Only tests on pytest-asyncio's loop: an anyio test may run on trio.
         if isinstance(item, pytest.Function) and pytest_asyncio.is_async_test(item):
             on_hang = functools.partial(_cancel_backstop, item, margin)
