@@ -112,6 +112,11 @@ SQLITE_STATE = """
     async def test_decodes_text_as_bytes(db_session):
         raw = await (await db_session.connection()).get_raw_connection()
         raw.driver_connection.text_factory = bytes
+
+
+    async def test_overrides_a_sql_function(db_session):
+        raw = await (await db_session.connection()).get_raw_connection()
+        await raw.driver_connection.create_function("lower", 1, lambda value: "overridden")
     """
 POSTGRESQL_STATE = """
     from sqlalchemy import text
@@ -156,6 +161,7 @@ INNOCENTS = """
             assert await db_session.scalar(select(func.count()).select_from(table)) == 0
         if db_session.bind.dialect.name == "sqlite":
             assert await db_session.scalar(text("PRAGMA read_uncommitted")) == 0
+            assert await db_session.scalar(text("SELECT lower('ABC')")) == "abc"
             raw = await (await db_session.connection()).get_raw_connection()
             assert raw.driver_connection.isolation_level is None
         else:
@@ -187,6 +193,9 @@ SQLITE_EXPECTED = {
     ),
     "test_fault_sqlite_state.py::test_decodes_text_as_bytes": (
         CHANGED + "text_factory 'str' -> 'bytes'."
+    ),
+    "test_fault_sqlite_state.py::test_overrides_a_sql_function": (
+        CHANGED + "application_functions "
     ),
 }
 POSTGRESQL_EXPECTED = {

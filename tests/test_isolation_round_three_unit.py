@@ -54,6 +54,7 @@ def test_the_state_shows_pragmas_driver_settings_and_nothing_else_changed(
                 await raw.driver_connection.execute("PRAGMA read_uncommitted = 1")
                 raw.driver_connection.isolation_level = "IMMEDIATE"
                 raw.driver_connection.text_factory = bytes
+                await raw.driver_connection.create_function("lower", 1, str.upper)
                 return before, await state.read_state(connection)
         finally:
             await engine.dispose()
@@ -61,10 +62,13 @@ def test_the_state_shows_pragmas_driver_settings_and_nothing_else_changed(
     before, after = asyncio.run(before_and_after())
 
     changed = {name: (before[name], after[name]) for name in before if before[name] != after[name]}
+    functions = before["application_functions"]
+    assert isinstance(functions, int)
     assert changed == {
         "read_uncommitted": (0, 1),
         "isolation_level": ("", "IMMEDIATE"),
         "text_factory": ("str", "bytes"),
+        "application_functions": (functions, functions + 1),
     }
 
 

@@ -4,9 +4,10 @@
 each test's rollback; any difference is something the test left for the next
 one. Three layers keep state a rollback does not undo:
 
-- the database session: SQLite pragmas and temporary objects; PostgreSQL
-  settings, advisory locks, prepared statements, cursors, ``LISTEN``,
-  temporary tables (one query each);
+- the database session: SQLite pragmas, temporary objects, and the SQL
+  functions and collations registered on the connection (``create_function``
+  overriding ``lower()``...); PostgreSQL settings, advisory locks, prepared
+  statements, cursors, ``LISTEN``, temporary tables (one query each);
 - the driver connection: sqlite3's ``isolation_level`` (the driver's own
   ``BEGIN``s would break ``db_session``'s savepoints), ``text_factory`` and
   ``row_factory`` (how every later row is decoded); SQLAlchemy's asyncpg
@@ -18,6 +19,7 @@ one. Three layers keep state a rollback does not undo:
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,6 +50,14 @@ STATE_QUERIES = {
         "AS temporary_objects"
     ),
 }
+SQLITE_FUNCTIONS = (
+    ", (SELECT count(*) AS application_functions FROM pragma_function_list WHERE builtin = 0), "
+    "(SELECT count(*) AS collations FROM pragma_collation_list)"
+)
+"""SQL functions and collations registered on the connection (``create_function``...), where
+this SQLite can list them (a build may leave the listing out)."""
+_lists_functions: list[bool] = []
+"""Whether this process's SQLite lists its functions (asked once)."""
 DRIVER_ATTRIBUTES = {
     # driver name: (read on the driver's connection, read on SQLAlchemy's adapter of it)
     "aiosqlite": (("isolation_level", "text_factory", "row_factory"), ()),
@@ -68,6 +78,8 @@ async def read_state(connection: AsyncConnection) -> dict[str, object]:
         if driver_name == "asyncpg":
             state.update((await driver.fetchrow(query)).items())
         else:
+            if await sqlite_lists_functions(driver):
+                query += SQLITE_FUNCTIONS
             async with driver.execute(query) as cursor:
                 row = await cursor.fetchone()
                 state.update(zip([column[0] for column in cursor.description], row, strict=True))
@@ -80,6 +92,19 @@ async def read_state(connection: AsyncConnection) -> dict[str, object]:
             state.update(zip(result.keys(), result.one(), strict=True))
             await transaction.rollback()
     return state
+
+
+async def sqlite_lists_functions(driver: Any) -> bool:
+    """Whether ``pragma_function_list`` works here (asked once per process)."""
+    if not _lists_functions:
+        try:
+            async with driver.execute("SELECT 1 FROM pragma_function_list LIMIT 1"):
+                pass
+        except sqlite3.Error:
+            _lists_functions.append(False)
+        else:
+            _lists_functions.append(True)
+    return _lists_functions[0]
 
 
 def attributes(owner: object, names: tuple[str, ...]) -> dict[str, object]:
