@@ -95,7 +95,18 @@ EXECUTION_OPTIONS = """
     async def test_sets_an_execution_option_on_db_sessions_connection(db_session):
         connection = await db_session.connection()
         await connection.execution_options(schema_translate_map={None: "elsewhere"})
+
+
+    async def test_sets_an_isolation_level_through_sqlalchemy(db_session):
+        connection = await db_session.connection()
+        await connection.execution_options(isolation_level="SERIALIZABLE")
     """
+REFUSED_BY_SQLALCHEMY = (
+    "sqlalchemy.exc.InvalidRequestError: This connection has already initialized a SQLAlchemy "
+    "Transaction() object via begin() or autobegin; isolation_level may not be altered"
+)
+"""SQLAlchemy's own refusal inside db_session's transaction; it keeps the option on the
+connection all the same (where a replaced connection would pick it up), so teardown names it."""
 SQLITE_STATE = """
     from sqlalchemy import text
 
@@ -180,6 +191,10 @@ EXPECTED = {
     "test_fault_runaway_phases.py::test_sync_runs_away_on_an_engine_of_its_own": HANG,
     "test_fault_execution_options.py::test_sets_an_execution_option_on_db_sessions_connection": (
         CHANGED + "execution_options schema_translate_map."
+    ),
+    "test_fault_execution_options.py::test_sets_an_isolation_level_through_sqlalchemy": (
+        REFUSED_BY_SQLALCHEMY,
+        CHANGED + "execution_options isolation_level.",
     ),
 }
 SQLITE_EXPECTED = {
@@ -272,6 +287,7 @@ def test_each_culprit_fails_with_its_cause_whatever_the_phase_and_no_other_test_
     [
         pytest.param(("-p", "randomly", "--randomly-seed=2"), id="seed-2"),
         pytest.param(("-p", "randomly", "--randomly-seed=3", "-n", "2"), id="seed-3-two-workers"),
+        pytest.param(("-p", "randomly", "--randomly-seed=1"), id="seed-1", marks=pytest.mark.field),
     ],
 )
 def test_on_postgresql_each_culprit_fails_with_its_cause_and_no_other_test_fails(
