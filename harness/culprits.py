@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from textwrap import dedent
 
 from .project import GeneratedProject, PytestRun
 
@@ -20,6 +21,13 @@ WIDE = {"COLUMNS": "1000"}
 """So that the short summary's ``FAILED/ERROR <test> - <message>`` lines are not cut."""
 NEVER_IN_OUTPUT = ("INTERNALERROR", "never retrieved", "PytestUnraisableExceptionWarning")
 """Signs of a fault that escaped every guard, whichever test it ended up in."""
+
+
+def with_files(project: GeneratedProject, files: Mapping[str, str]) -> GeneratedProject:
+    """Write ``files`` (name: indented source) into ``FOLDER`` of ``project``."""
+    for name, body in files.items():
+        project.write(f"{FOLDER}/{name}", dedent(body))
+    return project
 
 
 def run_culprits(
