@@ -19,13 +19,11 @@ from textwrap import dedent
 
 import pytest
 
-from harness.project import GeneratedProject, PytestRun
+from harness.culprits import FOLDER, assert_only_culprits_fail, run_culprits
+from harness.project import GeneratedProject
 
-FOLDER = "tests/integration/repositories"
 TIMEOUT = ("-o", "pyramid_integration_timeout=5")
 """Short, so that the runaway statements cost seconds; far above what the other tests take."""
-WIDE = {"COLUMNS": "1000"}
-"""So that the short summary's ``FAILED/ERROR <test> - <message>`` lines are not cut."""
 
 CONCURRENT = "Failed: db_session was used by two tasks at once ("
 CHANGED = "Failed: This test changed db_session's connection in a way the rollback does not undo: "
@@ -228,9 +226,9 @@ def test_each_connection_culprit_fails_with_its_cause_and_no_other_test_fails(
 ) -> None:
     culprits = {**CULPRITS, **SQLITE_CULPRITS}
 
-    run = run_culprits(sqlite_project, culprits, order)
+    run = run_culprits(sqlite_project, (*order, *TIMEOUT), culprit_files(sqlite_project, culprits))
 
-    assert_only_culprits_fail(run, culprits)
+    assert_only_culprits_fail(run, expected_failures(culprits), innocents=INNOCENT_TESTS)
 
 
 @pytest.mark.parametrize(
@@ -245,12 +243,13 @@ def test_on_postgresql_each_connection_culprit_fails_with_its_cause_and_no_other
     postgresql_culprits_project: GeneratedProject, server_url: str, order: tuple[str, ...]
 ) -> None:
     culprits = {**CULPRITS, **POSTGRESQL_CULPRITS}
+    files = culprit_files(postgresql_culprits_project, culprits)
 
     run = run_culprits(
-        postgresql_culprits_project, culprits, order, {"TEST_DATABASE_URL": server_url}
+        postgresql_culprits_project, (*order, *TIMEOUT), files, {"TEST_DATABASE_URL": server_url}
     )
 
-    assert_only_culprits_fail(run, culprits, innocents=INNOCENT_TESTS + 6)
+    assert_only_culprits_fail(run, expected_failures(culprits), innocents=INNOCENT_TESTS + 6)
 
 
 def test_a_test_database_url_naming_the_protected_database_is_a_usage_error(
@@ -289,45 +288,18 @@ def with_culprits(
     return project
 
 
-def run_culprits(
-    project: GeneratedProject,
-    culprits: Mapping[str, object],
-    order: tuple[str, ...],
-    env: Mapping[str, str] | None = None,
-) -> PytestRun:
-    innocents = [name for name in INNOCENT_FILES if (project.root / FOLDER / name).exists()]
-    return project.pytest(
-        *order, *TIMEOUT, *(f"{FOLDER}/{name}" for name in [*culprits, *innocents]),
-        env={**WIDE, **(env or {})},
-    )  # fmt: skip
-
-
-def assert_only_culprits_fail(
-    run: PytestRun,
+def expected_failures(
     culprits: Mapping[str, tuple[str, tuple[str, ...]]],
-    innocents: int = INNOCENT_TESTS,
-) -> None:
-    """Every failing test is a culprit, each culprit fails with its message, the rest pass."""
-    __tracebackhide__ = True
-    reported = failures_by_test(run)
-    expected = {
+) -> dict[str, tuple[str, ...]]:
+    """Each culprit test (``file.py::test``) and the starts its messages may have."""
+    return {
         f"{name}::{test}": messages
         for name, (body, messages) in culprits.items()
         for test in re.findall(r"^async def (test_\w+)", dedent(body), re.MULTILINE)
     }
-    assert sorted(reported) == sorted(expected), run.output
-    for test, messages in expected.items():
-        for message in reported[test]:
-            assert message.startswith(messages), f"{test}: {message}\n{run.output}"
-    assert run.outcomes["passed"] >= innocents, run.output
-    assert "INTERNALERROR" not in run.output
-    assert "PytestUnraisableExceptionWarning" not in run.output
 
 
-def failures_by_test(run: PytestRun) -> dict[str, list[str]]:
-    """The messages of the FAILED and ERROR lines of the short summary (``-ra``), by test."""
-    found: dict[str, list[str]] = {}
-    pattern = rf"^(?:FAILED|ERROR) {FOLDER}/(test_\w+\.py::\w+) - (.*)$"
-    for name, message in re.findall(pattern, run.output, re.MULTILINE):
-        found.setdefault(name, []).append(message)
-    return found
+def culprit_files(project: GeneratedProject, culprits: Mapping[str, object]) -> list[str]:
+    """The culprits and the innocent files written into ``project``."""
+    innocents = [name for name in INNOCENT_FILES if (project.root / FOLDER / name).exists()]
+    return [*culprits, *innocents]

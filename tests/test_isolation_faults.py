@@ -10,15 +10,13 @@ test passes, whatever ran before it; on PostgreSQL too (``tests/postgres.py``).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from textwrap import dedent
 
 import pytest
 
-from harness.project import GeneratedProject, PytestRun
+from harness.culprits import FOLDER, assert_only_culprits_fail, run_culprits
+from harness.project import GeneratedProject
 
-FOLDER = "tests/integration/repositories"
 ENDED = "Failed: db_session's transaction was ended by the code under test: "
 CULPRITS = {
     "test_fault_second_session.py": """
@@ -138,8 +136,6 @@ RAW_DRIVER_WRITE = """
             connection.execute("INSERT INTO artists (name) VALUES ('raw')")
         connection.close()
     """
-WIDE = {"COLUMNS": "1000"}
-"""So that the short summary's ``ERROR <test> - <message>`` lines are not cut."""
 EXPECTED_ERRORS = {
     "test_fault_second_session.py::test_second_session_rolls_back_then_commits": (
         ENDED + "the connection was rolled back (a second session on db_session.bind?)."
@@ -182,7 +178,9 @@ def faulty_postgresql_project(
 def test_each_culprit_fails_with_its_message_and_no_other_test_fails(
     faulty_project: GeneratedProject, order: tuple[str, ...]
 ) -> None:
-    assert_only_culprits_fail(run_culprits(faulty_project, order))
+    run = run_culprits(faulty_project, order, culprit_files())
+
+    assert_only_culprits_fail(run, EXPECTED_ERRORS, innocents=EMPTY_TESTS + len(CULPRITS))
 
 
 @pytest.mark.parametrize(
@@ -195,9 +193,10 @@ def test_each_culprit_fails_with_its_message_and_no_other_test_fails(
 def test_on_postgresql_each_culprit_fails_with_its_message_and_no_other_test_fails(
     faulty_postgresql_project: GeneratedProject, server_url: str, order: tuple[str, ...]
 ) -> None:
-    run = run_culprits(faulty_postgresql_project, order, {"TEST_DATABASE_URL": server_url})
+    env = {"TEST_DATABASE_URL": server_url}
+    run = run_culprits(faulty_postgresql_project, order, culprit_files(), env)
 
-    assert_only_culprits_fail(run)
+    assert_only_culprits_fail(run, EXPECTED_ERRORS, innocents=EMPTY_TESTS + len(CULPRITS))
 
 
 def test_messages_name_what_was_left_and_where(faulty_project: GeneratedProject) -> None:
@@ -259,27 +258,6 @@ def with_culprits(project: GeneratedProject) -> GeneratedProject:
     return project
 
 
-def run_culprits(
-    project: GeneratedProject, order: tuple[str, ...], env: Mapping[str, str] | None = None
-) -> PytestRun:
-    return project.pytest(
-        *order, f"{FOLDER}/test_empty_database.py", f"{FOLDER}/test_isolation.py",
-        *(f"{FOLDER}/{name}" for name in CULPRITS), env={**WIDE, **(env or {})},
-    )  # fmt: skip
-
-
-def assert_only_culprits_fail(run: PytestRun) -> None:
-    __tracebackhide__ = True
-    errors = errors_by_test(run)
-    assert sorted(errors) == sorted(f"{FOLDER}/{test}" for test in EXPECTED_ERRORS), run.output
-    for test, message in EXPECTED_ERRORS.items():
-        assert errors[f"{FOLDER}/{test}"].startswith(message), run.output
-    assert run.outcomes.get("failed", 0) == 0, run.output
-    assert run.outcomes["passed"] >= EMPTY_TESTS + len(CULPRITS), run.output
-    assert "never retrieved" not in run.output
-
-
-def errors_by_test(run: PytestRun) -> dict[str, str]:
-    """The first line of each error's message in the short summary (``-ra``), by test."""
-    found = re.findall(r"^ERROR (\S+) - (.*)$", run.output, re.MULTILINE)
-    return dict(found)
+def culprit_files() -> list[str]:
+    """The files a culprit run takes: the empty-database checks, the render's own, the culprits."""
+    return ["test_empty_database.py", "test_isolation.py", *CULPRITS]

@@ -20,10 +20,10 @@ from textwrap import dedent
 import pytest
 from sqlalchemy.engine import make_url
 
-from harness.project import GeneratedProject, PytestRun
-from tests.test_isolation_faults import EMPTY_CHECKS, EMPTY_TESTS, WIDE, errors_by_test
+from harness.culprits import FOLDER, WIDE, assert_only_culprits_fail, run_culprits
+from harness.project import GeneratedProject
+from tests.test_isolation_faults import EMPTY_CHECKS, EMPTY_TESTS
 
-FOLDER = "tests/integration/repositories"
 CULPRITS = {
     "test_round_two_guide_pattern.py": """
         from music_library.domain import Artist, Track
@@ -144,8 +144,8 @@ EXPECTED_ERRORS = {
         LEFTOVER
     ),
 }
-INNOCENT_CULPRIT_TESTS = 6
-"""The culprit files' tests that must pass: the guide's two, the shared module's four."""
+INNOCENTS = EMPTY_TESTS + 6
+"""Must pass: the empty-database checks, the guide's two tests, the shared module's four."""
 ORDERS = [
     pytest.param(("-p", "randomly", "--randomly-seed=1"), id="seed-1"),
     pytest.param(("-p", "randomly", "--randomly-seed=2"), id="seed-2"),
@@ -220,16 +220,19 @@ def round_two_postgresql_project(
 def test_cleanup_and_blame_fail_only_the_culprits(
     round_two_project: GeneratedProject, order: tuple[str, ...]
 ) -> None:
-    assert_only_culprits_fail(run_culprits(round_two_project, order))
+    run = run_culprits(round_two_project, order, culprit_files())
+
+    assert_only_culprits_fail(run, EXPECTED_ERRORS, innocents=INNOCENTS)
 
 
 @pytest.mark.parametrize("order", ORDERS)
 def test_on_postgresql_cleanup_and_blame_fail_only_the_culprits(
     round_two_postgresql_project: GeneratedProject, server_url: str, order: tuple[str, ...]
 ) -> None:
-    run = run_culprits(round_two_postgresql_project, order, {"TEST_DATABASE_URL": server_url})
+    env = {"TEST_DATABASE_URL": server_url}
+    run = run_culprits(round_two_postgresql_project, order, culprit_files(), env)
 
-    assert_only_culprits_fail(run)
+    assert_only_culprits_fail(run, EXPECTED_ERRORS, innocents=INNOCENTS)
 
 
 def test_a_thread_writing_after_its_test_is_reported_against_that_test(
@@ -257,23 +260,9 @@ def with_culprits(project: GeneratedProject) -> GeneratedProject:
     return project
 
 
-def run_culprits(
-    project: GeneratedProject, order: tuple[str, ...], env: Mapping[str, str] | None = None
-) -> PytestRun:
-    return project.pytest(
-        *order, "-ra", f"{FOLDER}/test_empty_database.py", f"{FOLDER}/test_isolation.py",
-        *(f"{FOLDER}/{name}" for name in CULPRITS), env={**WIDE, **(env or {})},
-    )  # fmt: skip
-
-
-def assert_only_culprits_fail(run: PytestRun) -> None:
-    __tracebackhide__ = True
-    errors = errors_by_test(run)
-    assert sorted(errors) == sorted(f"{FOLDER}/{test}" for test in EXPECTED_ERRORS), run.output
-    for test, message in EXPECTED_ERRORS.items():
-        assert errors[f"{FOLDER}/{test}"].startswith(message), run.output
-    assert run.outcomes.get("failed", 0) == 0, run.output
-    assert run.outcomes["passed"] >= EMPTY_TESTS + INNOCENT_CULPRIT_TESTS, run.output
+def culprit_files() -> list[str]:
+    """The files a culprit run takes: the empty-database checks, the render's own, the culprits."""
+    return ["test_empty_database.py", "test_isolation.py", *CULPRITS]
 
 
 def assert_late_write_blames_its_test(project: GeneratedProject, env: Mapping[str, str]) -> None:

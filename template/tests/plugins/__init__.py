@@ -29,7 +29,8 @@ Where the application and its test database are:
   run on a loop of their own, never unsetting pytest-asyncio's current loop.
 - ``sqlite_inline`` (SQLite): the test connection's calls skip aiosqlite's
   thread; ``sqlite_savepoints`` (adopted projects): SQLite's savepoint fix;
-  ``sqlite_interrupts``: stop a statement past the hang guard's deadline.
+  ``sqlite_interrupts``, ``postgres_interrupts``: stop a statement past the hang
+  guard's deadline.
 - ``reaper``: remove what killed runs left (folders, databases, servers).
 
 What every test gets:
@@ -40,10 +41,12 @@ What every test gets:
   (``targets``: which database a URL reaches, by identity rather than spelling;
   ``pg_targets``: what a PostgreSQL driver fills in from ``PG*`` and its defaults).
 - ``transaction_guard``, ``pollution`` (with ``clean_state`` and ``write_sources``:
-  who wrote the rows), ``leftover_tasks`` (with ``session_loop`` and
+  who wrote the rows; ``late_work``: what a test's threads did after it ended),
+  ``leftover_tasks`` (with ``session_loop`` and
   ``loop_scope``): a test cannot leave its transaction, rows or tasks to the next
   one; ``connection_health``: nor a connection it used at once from two tasks,
-  changed, broke or disposed.
+  changed (``connection_state``: what it keeps between transactions), broke or
+  disposed.
 - ``shared_data``: ``module_data_tracker``, rows a module's tests share.
 - ``budgets``: name unit and integration tests over their time budget
   (``clocks``: what a test is charged, the machine's load left out).

@@ -9,6 +9,8 @@ after each test undoes its rows, not what it did to the connection itself:
 - state a rollback keeps: SQLite pragmas (``PRAGMA query_only = ON``), and on
   PostgreSQL session advisory locks, prepared statements, ``WITH HOLD`` cursors,
   ``LISTEN``, and settings or temporary tables committed past ``db_session``;
+  the driver connection's isolation level and row decoding, and SQLAlchemy's
+  execution options set on the connection (``connection_state``);
 - a statement aborted midway, a closed driver connection, a disposed engine.
 
 Statements of two tasks that overlap are noticed as they start; a task still
@@ -24,12 +26,13 @@ starts clean whatever the seed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_asyncio
 
+from .connection_state import changed_options, options_of, read_state, restore_options
 from .settings import guards_enabled
 
 if TYPE_CHECKING:  # SQLAlchemy: imported when a test first needs a database
@@ -69,28 +72,6 @@ DISPOSED_MESSAGE = (
     f"its engine at the end of the run. The worker's connection was replaced. {DOCS}"
 )
 CANCEL_TIMEOUT_SECONDS = 5
-STATE_QUERIES = {
-    # Every pragma that a connection keeps until it is closed, and that can be read.
-    "sqlite": (
-        "SELECT * FROM pragma_query_only, pragma_foreign_keys, pragma_recursive_triggers, "
-        "pragma_reverse_unordered_selects, pragma_ignore_check_constraints, "
-        "pragma_busy_timeout, pragma_automatic_index, pragma_temp_store, pragma_synchronous, "
-        "pragma_cache_size, pragma_trusted_schema, pragma_cell_size_check, "
-        "pragma_secure_delete, (SELECT count(*) AS temporary_objects FROM sqlite_temp_master)"
-    ),
-    "postgresql": (
-        "SELECT (SELECT coalesce(string_agg(name || '=' || setting, ', ' ORDER BY name), '') "
-        "FROM pg_settings WHERE source = 'session') AS settings, "
-        "(SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-        "AND pid = pg_backend_pid()) AS advisory_locks, "
-        "(SELECT coalesce(string_agg(name, ', ' ORDER BY name), '') FROM pg_prepared_statements "
-        "WHERE from_sql) AS prepared_statements, "
-        "(SELECT count(*) FROM pg_cursors) AS open_cursors, "
-        "(SELECT count(*) FROM pg_listening_channels()) AS listening_channels, "
-        "(SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()) "
-        "AS temporary_objects"
-    ),
-}
 
 
 class ConnectionHealth:
@@ -103,6 +84,7 @@ class ConnectionHealth:
         self._concurrent: str | None = None
         self._disposed = False
         self._baseline: dict[str, object] | None = None
+        self._options: Mapping[str, Any] = {}
         self._enabled = False
 
     def install(self) -> None:
@@ -110,6 +92,7 @@ class ConnectionHealth:
         from sqlalchemy.orm import Session
 
         self._enabled = True
+        self._options = options_of(self._connection)  # kept when the connection is replaced
         connection = self._sync_connection()
         event.listen(connection, "before_cursor_execute", self._before)
         event.listen(connection, "after_cursor_execute", self._after)
@@ -167,6 +150,9 @@ class ConnectionHealth:
             for name, before in (self._baseline or {}).items()
             if state.get(name) != before
         ]
+        if options := changed_options(self._options, options_of(self._connection)):
+            restore_options(self._connection, self._options)
+            changes.append(options)
         if changes:
             return await self.replace(CHANGED_MESSAGE.format(changes=", ".join(changes)))
         return None
@@ -191,26 +177,7 @@ class ConnectionHealth:
         return [task for task in tasks if not task.done()]
 
     async def _read_state(self) -> dict[str, object]:
-        """The connection's state, read on the driver: no BEGIN, no ROLLBACK, no events."""
-        query = STATE_QUERIES.get(self._connection.dialect.name)
-        if query is None:
-            return {}
-        driver_name = self._connection.dialect.driver
-        if driver_name in ("aiosqlite", "asyncpg"):
-            raw = await self._connection.get_raw_connection()
-            driver: Any = raw.driver_connection
-            if driver_name == "asyncpg":
-                return dict((await driver.fetchrow(query)).items())
-            async with driver.execute(query) as cursor:
-                row = await cursor.fetchone()
-                return dict(zip([column[0] for column in cursor.description], row, strict=True))
-        from sqlalchemy import text
-
-        async with self._connection.begin() as transaction:  # other drivers: SQLAlchemy's way
-            result = await self._connection.execute(text(query))
-            state = dict(zip(result.keys(), result.one(), strict=True))
-            await transaction.rollback()
-        return state
+        return await read_state(self._connection)
 
     def _sync_connection(self) -> Connection:
         connection = self._connection.sync_connection

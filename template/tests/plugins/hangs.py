@@ -19,15 +19,20 @@ the fast path) or keep a driver thread busy after its await is cancelled
 (aiosqlite): a watchdog thread calls the interrupters the database plugin
 registers (``add_interrupter``) at the deadline, the statement stops, and the
 test fails with the same message, which gives the time the test really took.
+The same watchdog times each phase that ``asyncio.timeout`` does not cover: a
+fixture's setup and teardown, and a synchronous test's call. Such a statement
+there would block the thread where pytest-timeout's signal cannot reach it
+(SQLite's C code) or leave a driver thread running past the test.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import signal
 import time
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Callable, Coroutine, Generator, Iterator
 from typing import Any, NamedTuple
 
 import pytest
@@ -41,6 +46,8 @@ from .watchdog import watchdog
 TIMEOUT_DEFAULTS_SECONDS = {
     tier: default_of(f"pyramid_{tier}_timeout") for tier in ("unit", "integration", "e2e")
 }
+WATCHED_TIERS = ("integration", "e2e")
+"""The tiers that run database statements: the watchdog times each of their phases."""
 BACKSTOP_MIN_SECONDS = 5.0
 BACKSTOP_SHARE = 0.5
 HANG_MESSAGE = (
@@ -62,6 +69,10 @@ excused_timeout_key = pytest.StashKey[float]()
 """Set on a baselined test: the timeout it would have had."""
 interrupters_key = pytest.StashKey[list[Callable[[], None]]]()
 """What stops running database statements at a deadline (``add_interrupter``)."""
+deadline_key = pytest.StashKey[float]()
+"""Set on a database test whose phases the watchdog times: its tier's timeout, in seconds."""
+guarded_call_key = pytest.StashKey[bool]()
+"""Set on an async test whose call ``with_hang_guard`` times (other phases: ``watched_phase``)."""
 
 
 class Backstop(NamedTuple):
@@ -155,11 +166,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         margin = backstop_margin(timeouts[tier])
         item.add_marker(pytest.mark.timeout(timeouts[tier] + margin))
+        if tier in WATCHED_TIERS:
+            item.stash[deadline_key] = timeouts[tier]
         # Only tests on pytest-asyncio's loop: an anyio test may run on trio.
         if isinstance(item, pytest.Function) and pytest_asyncio.is_async_test(item):
             on_hang = functools.partial(_cancel_backstop, item, margin)
             interrupters = config.stash.setdefault(interrupters_key, [])
             item.obj = with_hang_guard(item.obj, timeouts[tier], tier, on_hang, interrupters)
+            item.stash[guarded_call_key] = True
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, object, object]:
+    with watched_phase(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    if item.stash.get(guarded_call_key, False):
+        return (yield)  # with_hang_guard times it, and says where it awaited
+    with watched_phase(item):
+        return (yield)
 
 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
@@ -175,15 +203,50 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object
     """After a hang, a backstop for the teardown alone: none is left while reports are written."""
     margin = item.stash.get(hung_key, None)
     if margin is None or not _has_timeout_plugin(item):
-        return (yield)
+        with watched_phase(item):
+            return (yield)
     item.ihook.pytest_timeout_set_timer(item=item, settings=Backstop(margin))
     try:
-        return (yield)
+        with watched_phase(item):
+            return (yield)
     finally:
         item.ihook.pytest_timeout_cancel_timer(item=item)
 
 
 # -- helpers -----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def watched_phase(item: pytest.Item) -> Iterator[None]:
+    """At the tier's deadline, stop the phase's database statements; then fail with the message.
+
+    A phase that raised after the watchdog acted (the interrupted statement's
+    error, or whatever it caused) fails with ``HANG_MESSAGE`` instead; one that
+    ended on its own is left as it was.
+    """
+    seconds = item.stash.get(deadline_key, None)
+    if seconds is None:
+        yield
+        return
+    interrupters = item.config.stash.setdefault(interrupters_key, [])  # filled on first use
+    started = time.monotonic()
+    watchdog.arm(seconds, functools.partial(_interrupt, interrupters))
+    try:
+        yield
+    except Exception as error:
+        if not watchdog.disarm():
+            raise
+        _cancel_backstop(item, backstop_margin(seconds))
+        elapsed = time.monotonic() - started
+        message = HANG_MESSAGE.format(tier=tier_of(item), seconds=seconds, elapsed=elapsed)
+        raise pytest.fail.Exception(message, pytrace=True) from error
+    finally:
+        watchdog.disarm()
+
+
+def _interrupt(interrupters: list[Callable[[], None]]) -> None:
+    for stop in list(interrupters):
+        stop()
 
 
 def _cancel_backstop(item: pytest.Item, margin: float) -> None:

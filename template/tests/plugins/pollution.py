@@ -18,19 +18,32 @@ E2E tests, whose servers and subprocesses write, are always counted.
 Rows are blamed on whoever wrote them where that is known (``write_sources``):
 a fixture wider than a test is named as such, and rows a thread wrote after
 the test that started it ended are reported against that test in the run's
-summary (which fails the run), not against the test that happened to run next.
+summary (which fails the run), not against the test that happened to run next
+(``late_work``; it also counts once more after the worker's last test).
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from collections.abc import Generator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_asyncio
 
 from .baseline import fail_unless_baselined
+from .late_work import (
+    BY_ITS_THREAD,
+    LAST_TEST,
+    LATE_PROPERTY,
+    LATE_ROWS_MESSAGE,
+    LateThreadErrors,
+    LateWrites,
+    hand_on,
+    join_late_threads,
+    late_thread_errors_key,
+)
 from .settings import guards_enabled
 from .shared_data import registry
 from .tiers import tier_of
@@ -74,14 +87,6 @@ FIXTURE_ROWS_MESSAGE = (
     "module_data_tracker (module_data_tracker.add(Model, id)): they are kept for the module's "
     "tests and deleted after it. See docs/testing.md#data-shared-by-a-module"
 )
-LATE_ROWS_MESSAGE = (
-    "Test pollution: rows were written after test {culprit} ended{how}:\n{tables}\nThey were "
-    "deleted after {seen_in}, which is not blamed. Fix: wait for that work (thread.join(), "
-    "await the task) before the test returns. See docs/testing.md#test-pollution"
-)
-BY_ITS_THREAD = ", by a thread it started and left running"
-LATE_PROPERTY = "pyramid_late_pollution"
-"""The user property carrying a finding to the run's summary (from xdist workers too)."""
 
 
 class WriteWatch:
@@ -155,30 +160,6 @@ class WriteWatch:
                 self.sources.note()
 
 
-class LateWrites:
-    """Rows written after their test ended: collected from every worker, listed, run failed."""
-
-    def __init__(self) -> None:
-        self.findings: list[str] = []
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "teardown":
-            for name, value in report.user_properties:
-                if name == LATE_PROPERTY and isinstance(value, str):
-                    self.findings.append(value)
-
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.findings and session.exitstatus == pytest.ExitCode.OK:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if self.findings:
-            title = f"{len(self.findings)} test(s) left work that wrote after they ended (failed)"
-            terminalreporter.write_sep("=", f"pyramid: {title}")
-            for finding in self.findings:
-                terminalreporter.write_line(finding)
-
-
 write_watch_key = pytest.StashKey[WriteWatch]()
 clean_state_key = pytest.StashKey["CleanState"]()
 
@@ -197,6 +178,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if guards_enabled(config):
         watch.install()
         config.pluginmanager.register(LateWrites(), "pyramid-late-writes")
+        config.stash[late_thread_errors_key] = LateThreadErrors(watch.sources)
     config.stash[write_watch_key] = watch
 
 
@@ -248,6 +230,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if watch is not None and guards_enabled(config):
         watch.uninstall()
         watch.dirty = False  # the audit hook stays; it only sets this flag
+    errors = config.stash.get(late_thread_errors_key, None)
+    if errors is not None:
+        errors.uninstall()  # before pytest puts back the hook it replaced
 
 
 # -- fixtures ----------------------------------------------------------------
@@ -268,9 +253,11 @@ def _database_tiers_start_and_end_clean(request: pytest.FixtureRequest) -> Itera
     loop = request.getfixturevalue("session_loop")
     watch = request.config.stash[write_watch_key]
     watch.watch_commits(connection)
+    request.getfixturevalue("_late_work_at_the_end")
     with watch.sources.mute():
         loop.run_until_complete(registry(request.config).settle(connection, state))
     yield
+    hand_on(request.node, request.config.stash.get(late_thread_errors_key, None))
     if not watch.dirty and tier not in ALWAYS_COUNTED_TIERS:
         return
     with watch.sources.mute():
@@ -283,7 +270,7 @@ def _database_tiers_start_and_end_clean(request: pytest.FixtureRequest) -> Itera
         blame(request.node, sources, leftover_lines(extra))
 
 
-def blame(item: pytest.Item, sources: set[Source], tables: str) -> None:
+def blame(item: pytest.Item, sources: set[Source], tables: str, seen_in: str | None = None) -> None:
     """Fail the test that wrote the rows, or, if another did, report that one."""
     __tracebackhide__ = True
     if not sources or Source("test", item.nodeid) in sources:
@@ -294,11 +281,33 @@ def blame(item: pytest.Item, sources: set[Source], tables: str) -> None:
         for source in sorted(sources, key=lambda source: source.name):
             how = BY_ITS_THREAD if source.kind == "late" else ""
             finding = LATE_ROWS_MESSAGE.format(
-                culprit=source.name, how=how, tables=tables, seen_in=item.nodeid
+                culprit=source.name, how=how, tables=tables, seen_in=seen_in or item.nodeid
             )
             item.user_properties.append((LATE_PROPERTY, finding))
         return
     fail_unless_baselined(item, POLLUTION_GUARD, message)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def _late_work_at_the_end(
+    pytestconfig: pytest.Config, db_connection: AsyncConnection, clean_state: CleanState
+) -> AsyncIterator[None]:
+    """After the worker's last test: wait for the threads ended tests left, count once more."""
+    errors = pytestconfig.stash[late_thread_errors_key]
+    errors.install()  # over pytest's own hook, installed by now
+    yield
+    sources = pytestconfig.stash[write_watch_key].sources
+    last = sources.current
+    await asyncio.to_thread(join_late_threads, sources, last)
+    with sources.mute():
+        extra = await clean_state.extra_rows(db_connection)
+        if extra:
+            await clean_state.restore(db_connection)
+    if last is not None:
+        if extra:
+            seen_in = LAST_TEST.format(nodeid=last.nodeid)
+            blame(last, sources.take(), leftover_lines(extra), seen_in)
+        hand_on(last, errors)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

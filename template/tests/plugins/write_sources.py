@@ -82,6 +82,21 @@ class WriteSources:
         else:
             self.noted.add(Source("test", self.current.nodeid if self.current else ""))
 
+    def late_origin(self, thread: threading.Thread | None) -> Source | None:
+        """The ended test that left ``thread`` running, if it is such a thread."""
+        origin = self.origins.get(thread.ident) if thread and thread.ident is not None else None
+        if origin is None or (self.current is not None and origin.name == self.current.nodeid):
+            return None
+        return origin
+
+    def late_threads(self) -> list[threading.Thread]:
+        """The threads that ended tests left running and that still run."""
+        return [
+            thread
+            for thread in threading.enumerate()
+            if thread.ident in self.origins and thread is not threading.current_thread()
+        ]
+
     def take(self) -> set[Source]:
         """The sources noted since the last call, forgetting them."""
         taken, self.noted = self.noted, set()
