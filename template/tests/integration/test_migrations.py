@@ -19,7 +19,7 @@ from tests.plugins.migration_checks import (
     in_rolled_back_transaction,
     round_trip,
 )
-from tests.plugins.schema import ALEMBIC_CONFIG
+from tests.plugins.answers import ALEMBIC_CONFIG
 from tests.plugins.seams import metadata
 
 

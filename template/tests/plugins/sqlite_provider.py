@@ -20,12 +20,13 @@ import pytest
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from .answers import PACKAGE_NAME
 from .owners import reap_folders, this_process, worker_name
 from .provisioning import BuildSchema, DatabaseProvider, build_once, run_folder
 from .sqlite_inline import add_inline_option, configure_inline
 from .sqlite_interrupts import interrupter
 
-FOLDER_PREFIX = "{{ package_name }}-tests-"
+FOLDER_PREFIX = f"{PACKAGE_NAME}-tests-"
 """The test databases' folders, in the temporary directory: a killed run's are reaped."""
 TEMPLATE_FILE = "template.db"
 
@@ -45,7 +46,7 @@ def configure_test_engine(engine: AsyncEngine, config: pytest.Config) -> None:
     Statements past the hang guard's deadline are interrupted, on every SQLite
     connection of the process (``sqlite_interrupts``).
     """
-    from .hangs import add_interrupter  # not at import: environment imports this module early
+    from .hangs import add_interrupter  # not at import: environment may load this module early
 
     configure_inline(engine, config)
     interrupter.install()

@@ -20,14 +20,13 @@ import pytest
 from sqlalchemy.engine import URL
 
 from .alembic_upgrade import upgrade_head
+from .answers import ALEMBIC_CONFIG
 from .commands import error_of, runner
 from .private_loop import run_apart
 from .seams import create_database_engine, metadata
 from .settings import option_group
 
 MODES = ("migrations", "create_all")
-ALEMBIC_CONFIG: str | None = {{ '"%s"' % migrations if migrations != "none" else "None" }}
-"""The project's Alembic config, relative to the project root (the ``migrations`` answer)."""
 MIGRATION_TESTS = ("test_migrations.py", "test_pyramid_migrations.py")
 OUTPUT_TAIL_LINES = 20
 FALLBACK = (
@@ -127,7 +126,8 @@ async def catch_up_with_the_models(url: URL) -> None:
     touches the table (``no such column``); the drift test fails instead, once,
     naming the columns and the command that writes the revision.
     """
-{%- if migrations != "none" %}
+    if ALEMBIC_CONFIG is None:
+        return  # no migrations to be behind (build_schema never gets here then)
     from .migration_checks import models_ahead  # Alembic's autogenerate, only now
 
     engine = create_database_engine(url)
@@ -138,7 +138,6 @@ async def catch_up_with_the_models(url: URL) -> None:
                 await connection.run_sync(metadata.create_all)
     finally:
         await engine.dispose()
-{%- endif %}
 
 
 # -- helpers -----------------------------------------------------------------

@@ -10,8 +10,8 @@ database itself is made on first use: the run's template is built once
 ``--collect-only``) makes none.
 
 Where the database lives is the provider's business (``sqlite_provider`` or
-``postgresql_provider``, chosen by the ``database`` answer); this module
-drives whichever it is.
+``postgresql_provider``, the one ``answers.DATABASE`` names:
+``environment.provider_module``); this module drives whichever it is.
 """
 
 from __future__ import annotations
@@ -26,8 +26,12 @@ import pytest_asyncio
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from . import {{ database }}_provider as database_provider
-from .environment import current_test_database_url, original_database_url, restore_environment
+from .environment import (
+    current_test_database_url,
+    original_database_url,
+    provider_module,
+    restore_environment,
+)
 from .provisioning import (
     DatabaseProvider,
     ProvisioningError,
@@ -70,15 +74,19 @@ provider_key = pytest.StashKey[ProviderInUse]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    database_provider.add_options(parser)
+    try:
+        provider = provider_module()
+    except pytest.UsageError:
+        return  # pytest_configure stops the run with the message, once options are read
+    provider.add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    check_seams()  # first: it reads where the application's sessions are bound
+    provider_module()  # an unknown database stops the run here, by name
+    check_seams()  # before the URLs: it reads where the application's sessions are bound
     original = original_database_url()
-    provider = database_provider.provider_for_this_run(original)
+    provider = provider_module().provider_for_this_run(original)
     url = current_test_database_url()
-    assert url is not None, "environment.py knows this process's test database by now"
     if owns_run():  # the first process of the run (xdist workers start after it)
         record(config, provider.reap())
     config.stash[provider_key] = ProviderInUse(provider)
@@ -141,7 +149,7 @@ async def db_engine(
     """The worker's engine, on its copy of the run's template (made here, on first use)."""
     await open_test_database(pytestconfig, test_database)
     engine = create_database_engine(test_database.url)
-    database_provider.configure_test_engine(engine, pytestconfig)
+    provider_module().configure_test_engine(engine, pytestconfig)
     yield engine
     await dispose_engine()  # the application's engine, if a test opened it
     await engine.dispose()
