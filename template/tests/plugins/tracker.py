@@ -74,7 +74,7 @@ class DataTracker:
         self._ids[name].update(ids)
 
     def __getattr__(self, name: str) -> Callable[[object], None]:
-        """The backend's shortcuts (``seams.TRACKER_SHORTCUTS``): ``add_track(id)`` and such."""
+        """The backend's shortcuts (``seams.TRACKER_SHORTCUTS``), ``add_<row>(id)``."""
         shortcuts: Mapping[str, str] = self.__dict__.get("_shortcuts", {})
         tables = {method: table for table, method in shortcuts.items()}
         if name not in tables:
