@@ -1,0 +1,51 @@
+"""The database answer picks the provider when the suite runs; an unknown one is refused by name.
+
+Refused at render time by ``copier.yml``'s choices, and at run time (an answers
+file edited by hand, a provider module deleted) by ``environment.provider_module``,
+which ``database.pytest_configure`` calls first: never SQLite's behaviour.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import copier
+import pytest
+
+from harness.plugin_modules import PACKAGE, load_plugin
+from harness.project import TEMPLATE_ROOT
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_provider_is_the_module_the_answer_names(database: str) -> None:
+    provider = load_plugin("environment").provider_module(database)
+
+    assert provider.__name__ == f"{PACKAGE}.{database}_provider"  # type: ignore[attr-defined]
+
+
+def test_an_unknown_database_stops_the_run_naming_it_and_the_known_ones() -> None:
+    with pytest.raises(pytest.UsageError) as refused:
+        load_plugin("environment").provider_module("mysql")
+
+    assert str(refused.value) == (
+        "database = 'mysql' in tests/plugins/answers.py: the suite has no provider for it "
+        "(no tests/plugins/mysql_provider.py). This copy has one for: postgresql, sqlite. "
+        "Answer one of them: copier update --data database=postgresql"
+    )
+
+
+def test_a_database_name_that_is_no_module_name_is_refused_the_same_way() -> None:
+    with pytest.raises(pytest.UsageError, match=r"^database = '\.\./x' in tests/plugins/answers"):
+        load_plugin("environment").provider_module("../x")
+
+
+def test_an_unknown_database_is_refused_at_render_time_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ValueError, match=r"^Invalid choice for 'database': 'mysql' is not in"):
+        copier.run_copy(
+            str(TEMPLATE_ROOT), tmp_path / "project", data={"database": "mysql"},
+            defaults=True, vcs_ref="HEAD", quiet=True, unsafe=False,
+        )  # fmt: skip
+
+    assert not (tmp_path / "project").exists()
