@@ -21,14 +21,16 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .answers import PACKAGE_NAME
+from .fallbacks import turn_off
 from .owners import reap_folders, this_process, worker_name
 from .provisioning import BuildSchema, DatabaseProvider, build_once, run_folder
-from .sqlite_inline import add_inline_option, configure_inline
 from .sqlite_interrupts import interrupter
 
 FOLDER_PREFIX = f"{PACKAGE_NAME}-tests-"
 """The test databases' folders, in the temporary directory: a killed run's are reaped."""
 TEMPLATE_FILE = "template.db"
+INLINE_OPTION = "pyramid_sqlite_inline"
+FAST_PATH = "the fast SQLite path (pyramid_sqlite_inline)"
 
 
 def sqlite_url(path: Path) -> URL:
@@ -37,7 +39,13 @@ def sqlite_url(path: Path) -> URL:
 
 def add_options(parser: pytest.Parser) -> None:
     """This provider's settings: the fast path for the suite's connection (``sqlite_inline``)."""
-    add_inline_option(parser)
+    parser.addini(
+        INLINE_OPTION,
+        "run the test connection's SQLite calls on the event loop's thread "
+        "(false: aiosqlite's thread, as in production)",
+        type="bool",
+        default=True,
+    )
 
 
 def configure_test_engine(engine: AsyncEngine, config: pytest.Config) -> None:
@@ -48,9 +56,25 @@ def configure_test_engine(engine: AsyncEngine, config: pytest.Config) -> None:
     """
     from .hangs import add_interrupter  # not at import: environment may load this module early
 
-    configure_inline(engine, config)
+    if config.getini(INLINE_OPTION):
+        run_inline_if_supported(engine, config)
     interrupter.install()
     add_interrupter(config, interrupter.interrupt_all)
+
+
+def run_inline_if_supported(engine: AsyncEngine, config: pytest.Config) -> None:
+    """The fast path (imported only now), unless a release moved what it relies on."""
+    try:
+        from . import sqlite_inline
+    except ImportError as error:  # SQLAlchemy moved await_only or its aiosqlite adapter
+        turn_off(config, FAST_PATH, f"{error}; the suite runs on aiosqlite's thread")
+        return
+    missing = sqlite_inline.missing_members()
+    if missing:
+        lacking = ", ".join(missing)
+        turn_off(config, FAST_PATH, f"this aiosqlite lacks {lacking}; it runs on its thread")
+        return
+    sqlite_inline.run_sqlite_inline(engine)
 
 
 def location_for_this_process(original_url: str | None) -> URL:

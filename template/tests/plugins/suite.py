@@ -50,6 +50,7 @@ pytest_plugins = [
     "tests.plugins.pyramid",
     "tests.plugins.interrupts",
     "tests.plugins.examples",
+    "tests.plugins.fallbacks",
 ]
 
 
