@@ -21,7 +21,6 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .answers import PACKAGE_NAME
-from .fallbacks import turn_off
 from .owners import reap_folders, this_process, worker_name
 from .provisioning import BuildSchema, DatabaseProvider, build_once, run_folder
 from .sqlite_interrupts import interrupter
@@ -64,6 +63,8 @@ def configure_test_engine(engine: AsyncEngine, config: pytest.Config) -> None:
 
 def run_inline_if_supported(engine: AsyncEngine, config: pytest.Config) -> None:
     """The fast path (imported only now), unless a release moved what it relies on."""
+    from .fallbacks import turn_off  # a plugin: imported once pytest has registered it
+
     try:
         from . import sqlite_inline
     except ImportError as error:  # SQLAlchemy moved await_only or its aiosqlite adapter

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 pytest_plugins = [
     "tests.plugins.settings",
+    "tests.plugins.fallbacks",  # before the modules that import it (assertion rewriting)
     "tests.plugins.tiers",
     "tests.plugins.baseline",
     "tests.plugins.reaper",
@@ -50,7 +51,6 @@ pytest_plugins = [
     "tests.plugins.pyramid",
     "tests.plugins.interrupts",
     "tests.plugins.examples",
-    "tests.plugins.fallbacks",
 ]
 
 
