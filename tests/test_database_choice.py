@@ -8,9 +8,11 @@ which ``database.pytest_configure`` calls first: never SQLite's behaviour.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import copier
 import pytest
+from sqlalchemy.engine import make_url
 
 from harness.plugin_modules import PACKAGE, load_plugin
 from harness.project import TEMPLATE_ROOT
@@ -49,3 +51,17 @@ def test_an_unknown_database_is_refused_at_render_time_and_nothing_is_written(
         )  # fmt: skip
 
     assert not (tmp_path / "project").exists()
+
+
+@pytest.mark.parametrize("key", ["database", "dbname", "db"])
+def test_a_third_databases_driver_reaches_the_target_its_url_names_whatever_it_calls_it(
+    key: str,
+) -> None:
+    """aiomysql is handed ``db=``: without it the production guard would never fire there."""
+    connections = load_plugin("connections")
+    dialect = SimpleNamespace(name="mysql")
+    cparams = {"host": "db.internal", "port": 3306, "user": "shop", key: "shop"}
+
+    reached = connections.connect_targets(dialect, [], cparams)
+
+    assert reached == connections.url_targets(make_url("mysql+aiomysql://shop@db.internal/shop"))
