@@ -14,8 +14,10 @@ import copier
 import pytest
 from sqlalchemy.engine import make_url
 
-from harness.plugin_modules import PACKAGE, load_plugin
+from harness.plugin_modules import PACKAGE, PLUGINS, load_plugin
 from harness.project import TEMPLATE_ROOT
+
+PROVIDERS = sorted(PLUGINS.glob("*_provider.py"))
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
@@ -27,12 +29,14 @@ def test_the_provider_is_the_module_the_answer_names(database: str) -> None:
 
 def test_an_unknown_database_stops_the_run_naming_it_and_the_known_ones() -> None:
     with pytest.raises(pytest.UsageError) as refused:
-        load_plugin("environment").provider_module("mysql")
+        load_plugin("environment").provider_module("oracle")
 
+    known = sorted(path.name.removesuffix("_provider.py") for path in PROVIDERS)
+    assert "sqlite" in known
     assert str(refused.value) == (
-        "database = 'mysql' in tests/plugins/answers.py: the suite has no provider for it "
-        "(no tests/plugins/mysql_provider.py). This copy has one for: postgresql, sqlite. "
-        "Answer one of them: copier update --data database=postgresql"
+        "database = 'oracle' in tests/plugins/answers.py: the suite has no provider for it "
+        f"(no tests/plugins/oracle_provider.py). This copy has one for: {', '.join(known)}. "
+        f"Answer one of them: copier update --data database={known[0]}"
     )
 
 
@@ -44,9 +48,9 @@ def test_a_database_name_that_is_no_module_name_is_refused_the_same_way() -> Non
 def test_an_unknown_database_is_refused_at_render_time_and_nothing_is_written(
     tmp_path: Path,
 ) -> None:
-    with pytest.raises(ValueError, match=r"^Invalid choice for 'database': 'mysql' is not in"):
+    with pytest.raises(ValueError, match=r"^Invalid choice for 'database': 'oracle' is not in"):
         copier.run_copy(
-            str(TEMPLATE_ROOT), tmp_path / "project", data={"database": "mysql"},
+            str(TEMPLATE_ROOT), tmp_path / "project", data={"database": "oracle"},
             defaults=True, vcs_ref="HEAD", quiet=True, unsafe=False,
         )  # fmt: skip
 
