@@ -199,7 +199,7 @@ def test_the_end_of_the_run_says_what_was_turned_off_in_one_line(
         """
     )
 
-    result = pytester.runpytest_inprocess("-p", "no:asyncio", plugins=[load_plugin("fallbacks")])
+    result = pytester.runpytest_inprocess(plugins=[load_plugin("fallbacks")])
 
     result.assert_outcomes(passed=1)
     assert result.stdout.lines.count("pyramid: the fast path is off: a release moved it") == 1
