@@ -74,3 +74,14 @@ def git_identity() -> Iterator[None]:
         for key, value in GIT_IDENTITY.items():
             patch.setenv(key, value)
         yield
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytest's ``pytester``, its runs free of pytest-asyncio's unset loop-scope warning.
+
+    pytest-asyncio is installed here so that ``tests/test_plugin_checks.py`` can type-check
+    and load ``template/tests/plugins``; the small projects pytester writes do not set it.
+    """
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-o asyncio_default_fixture_loop_scope=function")
+    return pytester

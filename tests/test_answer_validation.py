@@ -22,6 +22,7 @@ PARTIALS = TEMPLATE_ROOT / "template" / ".partials"
 DEPENDENCY_FILES = [
     TEMPLATE_ROOT / "template" / "pyproject.toml.jinja",
     PARTIALS / "test-dependencies.toml.jinja",
+    *sorted(PARTIALS.glob("databases/*.jinja")),  # each database's driver
 ]
 REQUIREMENT = re.compile(r'"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*[<>=!~]')
 DISTRIBUTION_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)

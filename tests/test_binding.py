@@ -338,7 +338,7 @@ def test_with_every_test_guarded_the_database_is_refused_outside_any_binding(
 def test_database_url_env_may_name_no_variable(tmp_path: Path, answer: str, constant: str) -> None:
     root = render(tmp_path / "project", backend="existing", database_url_env=answer)
 
-    assert constant in (root / "tests/plugins/environment.py").read_text()
+    assert constant in (root / "tests/plugins/answers.py").read_text()
 
 
 def test_database_url_env_that_is_no_variable_name_is_refused_offering_none(tmp_path: Path) -> None:

@@ -380,7 +380,7 @@ def test_migrations_answer_names_the_config_the_suite_looks_for(
 
     assert (
         f"ALEMBIC_CONFIG: str | None = {constant}\n"
-        in (root / "tests/plugins/schema.py").read_text()
+        in (root / "tests/plugins/answers.py").read_text()
     )
     assert (root / ADOPTED_TESTS).exists() == (value != "none")
     assert (root / "tests/plugins/migration_checks.py").exists() == (value != "none")

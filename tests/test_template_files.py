@@ -1,8 +1,7 @@
 """The template's files follow the README's rule: only files that need rendering carry ``.jinja``.
 
 A ``.jinja`` file without Jinja misleads the reader; a file without the suffix is
-copied byte for byte, and ``tests/conftest.py`` is also ``{% include %}``d by the
-adopted projects' ``suite.py.jinja``, so Jinja syntax in it would be rendered there.
+copied byte for byte.
 """
 
 from __future__ import annotations
@@ -25,11 +24,3 @@ def test_every_jinja_file_outside_the_partials_holds_jinja() -> None:
     ]
 
     assert needless == [], "drop the .jinja suffix of these files (they hold no Jinja)"
-
-
-def test_the_conftest_that_suite_includes_holds_no_jinja_syntax() -> None:
-    conftest = TEMPLATE / "tests" / "conftest.py"
-    suite = (TEMPLATE / "tests" / "plugins" / "suite.py.jinja").read_text()
-
-    assert suite.strip() == '{% include "template/tests/conftest.py" %}'
-    assert not JINJA_SYNTAX.search(conftest.read_text())

@@ -178,7 +178,7 @@ def test_update_keeps_user_work_and_brings_template_changes_then_migrates(
         update(project, "0.4.0")  # crossing a migration needs --trust
     update(project, "0.4.0", unsafe=True)
 
-    assert "def query_budget(" in (project / "tests/conftest.py").read_text()
+    assert "def query_budget(" in (project / "tests/plugins/suite.py").read_text()
     mine = (project / "tests/integration/repositories/test_my_feature.py").read_text()
     assert "db_session, query_budget" in mine
     assert "assert_max_queries" not in mine
@@ -196,7 +196,7 @@ def test_copy_of_a_release_with_migrations_needs_no_trust(
     project = tmp_path / "project"
     copier.run_copy(str(template_repo), project, defaults=True, vcs_ref="0.4.0", quiet=True)
 
-    assert "def query_budget(" in (project / "tests/conftest.py").read_text()
+    assert "def query_budget(" in (project / "tests/plugins/suite.py").read_text()
 
 
 @pytest.mark.parametrize(("conflict", "expected"), [("inline", "markers"), ("rej", "rej file")])

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import URL
 
+from tests.plugins.answers import ALEMBIC_CONFIG
 from tests.plugins.migration_checks import (
     drift,
     drift_message,
     in_rolled_back_transaction,
     round_trip,
 )
-from tests.plugins.schema import ALEMBIC_CONFIG
 from tests.plugins.seams import metadata
 
 

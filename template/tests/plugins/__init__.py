@@ -1,7 +1,10 @@
 """Local pytest plugins: the machinery behind ``db_session``, ``test_data_tracker`` and the guards.
 
-``tests/conftest.py`` registers the plugins (``pytest_plugins``); the other
-modules are helpers they import.
+``suite`` holds the fixtures every tier shares and lists the plugins
+(``pytest_plugins``); ``tests/conftest.py`` (or, in a project the suite was
+added to, the root ``conftest.py``) registers it. The other modules are
+helpers the plugins import. All are plain Python but ``answers`` (the answers
+to ``copier copy``, read when the suite runs) and ``seams``.
 
 Where the application and its test database are:
 
@@ -16,7 +19,8 @@ Where the application and its test database are:
   a killed run left).
 - ``database``: one test database per xdist worker, made when a test first needs
   one, with its engine and connection. It drives the provider the ``database``
-  answer chose: ``sqlite_provider`` or ``postgresql_provider`` (with
+  answer names (``environment.provider_module``): ``sqlite_provider`` or
+  ``postgresql_provider`` (with
   ``postgres_server`` and ``postgres_databases``), both a
   ``provisioning.DatabaseProvider``.
 - ``provisioning``: the run's template database is built once, under a lock file
@@ -28,9 +32,9 @@ Where the application and its test database are:
 - ``private_loop``: the short coroutines of ``schema`` and ``postgres_databases``
   run on a loop of their own, never unsetting pytest-asyncio's current loop.
 - ``sqlite_inline`` (SQLite): the test connection's calls skip aiosqlite's
-  thread; ``sqlite_savepoints`` (adopted projects): SQLite's savepoint fix;
-  ``sqlite_interrupts``, ``postgres_interrupts``: stop a statement past the hang
-  guard's deadline.
+  thread (imported when the suite's engine is made; ``fallbacks`` turns it off
+  if a release moved what it relies on); ``sqlite_interrupts``,
+  ``postgres_interrupts``: stop a statement past the hang guard's deadline.
 - ``reaper``: remove what killed runs left (folders, databases, servers).
 
 What every test gets:
@@ -52,6 +56,8 @@ What every test gets:
   (``clocks``: what a test is charged, the machine's load left out).
 - ``hangs``: fail a hanging test with a traceback at the stuck await
   (``watchdog``: the deadline a blocked event loop cannot see).
+- ``fallbacks``: a speed-up or backstop that a dependency's release broke is
+  turned off, in one line at the end of the run, rather than failing the run.
 - ``baseline``: the day-one ratchet for tests that existed before the suite.
 - ``pyramid``: report the tier shares of the run against the target
   (``ci_summary`` turns the report into the CI job's summary).
@@ -61,8 +67,7 @@ What every test gets:
 - ``tracker``, ``queries``: helpers behind ``test_data_tracker`` and ``assert_max_queries``
   (``ownership``: the rows that go with a tracked row).
 
-Adopted projects also get ``suite`` (``tests/conftest.py``'s fixtures and
-plugins, loaded by the root ``conftest.py``), ``requirements_gate`` (loaded
+Adopted projects also get ``requirements_gate`` (loaded
 first: stops on packages too old for the suite, by ``versions`` and
 ``suite_requirements``) and ``add_test_dependencies``, the one adopting
 command (``adopting``: the project's install tool found by ``install_tools``,

@@ -31,6 +31,7 @@ from .targets import Target, is_uri, same_database, server_target, sqlite_target
 
 TEST_URL_ENV = "PYTEST_PYRAMID_TEST_DATABASE_URL"
 PROTECTED_URLS_ENV = "PYTEST_PYRAMID_PROTECTED_DATABASE_URLS"
+DATABASE_PARAMETERS = ("database", "dbname", "db")
 USAGE = "usage: python -m tests.plugins.connections (-m module | -c code) [arguments...]"
 
 
@@ -64,8 +65,21 @@ def connect_targets(dialect: Dialect, cargs: list[Any], cparams: dict[str, Any])
         return [sqlite_target(None if database is None else str(database), uri=uri)]
     if dialect.name == "postgresql":
         return list(postgres_targets(cargs, cparams, os.environ))
-    database = cparams.get("database", cparams.get("dbname"))
-    return [server_target(dialect.name, cparams.get("host"), cparams.get("port"), database)]
+    host, port = cparams.get("host"), cparams.get("port")
+    return [server_target(dialect.name, host, port, database_of(cparams))]
+
+
+def database_of(cparams: dict[str, Any]) -> object:
+    """The database a server driver is asked for, under any of the drivers' names for it.
+
+    ``database`` (asyncpg, most), ``dbname`` (libpq), ``db`` (aiomysql, MySQLdb): a
+    driver with yet another name would have its connections reach no known target,
+    and the production guard would never fire for it, so add the name here.
+    """
+    for key in DATABASE_PARAMETERS:
+        if cparams.get(key) is not None:
+            return cparams[key]
+    return None
 
 
 def targets_of(urls: Sequence[str]) -> list[Target]:

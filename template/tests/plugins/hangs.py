@@ -30,15 +30,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import importlib
 import signal
 import time
 from collections.abc import Callable, Coroutine, Generator, Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 import pytest_asyncio
 
 from .baseline import baseline_of
+from .fallbacks import turn_off
 from .settings import add_setting, default_of, guards_enabled, option_group, read_number
 from .tiers import tier_of
 from .watchdog import watchdog
@@ -75,13 +77,30 @@ guarded_call_key = pytest.StashKey[bool]()
 """Set on an async test whose call ``with_hang_guard`` times (other phases: ``watched_phase``)."""
 
 
-class Backstop(NamedTuple):
-    """pytest-timeout's ``Settings``, as its ``pytest_timeout_set_timer`` hook takes them."""
+BACKSTOP = "the backstop of a hung test's teardown (pytest-timeout)"
+SETTINGS_FIELDS = ("timeout", "method", "func_only", "disable_debugger_detection")
+"""pytest-timeout's ``Settings``, as its ``pytest_timeout_set_timer`` hook takes them."""
 
-    timeout: float
-    method: str = "signal" if hasattr(signal, "SIGALRM") else "thread"
-    func_only: bool = False
-    disable_debugger_detection: bool = False
+
+def backstop_settings(config: pytest.Config, seconds: float) -> object | None:
+    """pytest-timeout's own ``Settings`` for a backstop of ``seconds``.
+
+    None, and one line at the end of the run (``fallbacks``), if a release of
+    pytest-timeout no longer has them as this module knows them: the teardown
+    then runs without a backstop, the test still fails with its hang.
+    """
+    try:
+        settings = importlib.import_module("pytest_timeout").Settings
+        fields = tuple(settings._fields)
+    except (ImportError, AttributeError) as error:
+        turn_off(config, BACKSTOP, f"pytest_timeout.Settings is gone ({error})")
+        return None
+    if fields != SETTINGS_FIELDS:
+        turn_off(config, BACKSTOP, f"pytest_timeout.Settings has fields {fields}")
+        return None
+    method = "signal" if hasattr(signal, "SIGALRM") else "thread"
+    backstop: object = settings(seconds, method, False, False)
+    return backstop
 
 
 def backstop_margin(seconds: float) -> float:
@@ -205,7 +224,11 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object
     if margin is None or not _has_timeout_plugin(item):
         with watched_phase(item):
             return (yield)
-    item.ihook.pytest_timeout_set_timer(item=item, settings=Backstop(margin))
+    settings = backstop_settings(item.config, margin)
+    if settings is None:
+        with watched_phase(item):
+            return (yield)
+    item.ihook.pytest_timeout_set_timer(item=item, settings=settings)
     try:
         with watched_phase(item):
             return (yield)

@@ -70,10 +70,10 @@ async def module_data_tracker(
     They are not pollution while the module runs, and are deleted (with the rows
     that belong to them) after it; rows left untracked fail the module's last test.
     """
-    from .seams import metadata
+    from .seams import TRACKER_SHORTCUTS, metadata
     from .tracker import DataTracker
 
-    tracker = DataTracker(metadata)
+    tracker = DataTracker(metadata, TRACKER_SHORTCUTS)
     await tracker.take_baseline(db_connection)
     shared = SharedData(request.node.nodeid, tracker)
     registry(request.config).active.append(shared)

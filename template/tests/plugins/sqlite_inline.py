@@ -15,6 +15,11 @@ opens its own session, keep aiosqlite and its thread: production code is
 exercised as it ships. ``-o pyramid_sqlite_inline=false`` runs the whole suite
 on aiosqlite's thread too; the template's CI runs both.
 
+It relies on private members of aiosqlite and on SQLAlchemy's ``await_only``:
+it is imported only when the suite's engine is made (``sqlite_provider``), and
+a release that moves what it relies on turns it off with one line at the end of
+the run (``fallbacks``), never fails the run.
+
 The trade-off: while a statement runs, the event loop waits for it. A statement
 waiting for a lock held by another connection blocks the loop (up to SQLite's
 busy timeout, 5 s, then "database is locked") instead of letting other tasks run;
@@ -38,6 +43,32 @@ from sqlalchemy.util import await_only
 
 STATEMENT_CALLS = frozenset({"execute", "executemany", "executescript"})
 """The calls that give the event loop a turn (fetching rows and the like do not)."""
+RELIED_ON_ATTRIBUTES = ("_tx", "_running", "_connection")
+"""aiosqlite ``Connection`` members set in ``__init__`` that ``InlineConnection`` uses."""
+RELIED_ON_METHODS = ("_connect", "_execute")
+
+
+def missing_members() -> list[str]:
+    """What the installed aiosqlite lacks of what this fast path relies on (nothing: ``[]``).
+
+    SQLAlchemy's ``await_only`` and aiosqlite adapter are imported above: a
+    release without them fails this module's import, which the provider catches.
+    """
+    lacking = [
+        f"aiosqlite.Connection.{name}"
+        for name in RELIED_ON_METHODS
+        if not callable(getattr(aiosqlite.Connection, name, None))
+    ]
+    try:
+        probe = aiosqlite.Connection(_never_connected, iter_chunk_size=64)  # starts no thread
+    except TypeError:
+        return [*lacking, "aiosqlite.Connection(connector, iter_chunk_size)"]
+    absent = [name for name in RELIED_ON_ATTRIBUTES if not hasattr(probe, name)]
+    return lacking + [f"aiosqlite.Connection().{name}" for name in absent]
+
+
+def _never_connected() -> sqlite3.Connection:
+    raise AssertionError("the probe of missing_members() never connects")
 
 
 def run_sqlite_inline(engine: AsyncEngine) -> AsyncEngine:

@@ -10,8 +10,8 @@ database itself is made on first use: the run's template is built once
 ``--collect-only``) makes none.
 
 Where the database lives is the provider's business (``sqlite_provider`` or
-``postgresql_provider``, chosen by the ``database`` answer); this module
-drives whichever it is.
+``postgresql_provider``, the one ``answers.DATABASE`` names:
+``environment.provider_module``); this module drives whichever it is.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from urllib.parse import urlsplit
 import pytest
 import pytest_asyncio
 
-from . import {{ database }}_provider as database_provider
 from .environment import (
     current_test_database_url,
     original_database_url,
+    provider_module,
     restore_environment,
     test_database_location,
 )
@@ -85,12 +85,17 @@ provider_key = pytest.StashKey[ProviderInUse]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    database_provider.add_options(parser)
+    try:
+        provider = provider_module()
+    except pytest.UsageError:
+        return  # pytest_configure stops the run with the message, once options are read
+    provider.add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    provider_module()  # an unknown database stops the run here, by name
     original = original_database_url()
-    provider = database_provider.provider_for_this_run(original)
+    provider = provider_module().provider_for_this_run(original)
     if owns_run():  # the first process of the run (xdist workers start after it)
         record(config, provider.reap())
     config.stash[provider_key] = ProviderInUse(provider)
@@ -154,7 +159,7 @@ async def db_engine(
 
     await open_test_database(pytestconfig, test_database)
     engine = create_database_engine(test_database.url)
-    database_provider.configure_test_engine(engine, pytestconfig)
+    provider_module().configure_test_engine(engine, pytestconfig)
     yield engine
     await dispose_engine()  # the application's engine, if a test opened it
     await engine.dispose()

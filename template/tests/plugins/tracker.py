@@ -11,8 +11,9 @@ there before the test are never deleted unless tracked.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pytest
@@ -42,18 +43,14 @@ REFERENCED_MESSAGE = (
     "before the test refers to one of them, and such rows are never deleted. Undo that change "
     "in the test, or track the row. ({error}) See " + DOCS
 )
-{%- if backend == "reference" %}
-SHORTCUTS = {"tracks": "add_track", "playlists": "add_playlist", "artists": "add_artist"}
-{%- else %}
-SHORTCUTS: dict[str, str] = {}
-{%- endif %}
 
 
 class DataTracker:
     """Records ids of rows a test committed, for deletion at teardown."""
 
-    def __init__(self, metadata: MetaData) -> None:
+    def __init__(self, metadata: MetaData, shortcuts: Mapping[str, str] | None = None) -> None:
         self._metadata = metadata
+        self._shortcuts = dict(shortcuts or {})  # table name -> its add_<row> shortcut
         self._ids: defaultdict[str, set[object]] = defaultdict(set)
         self._baseline: CleanState | None = None
 
@@ -75,20 +72,14 @@ class DataTracker:
                 "that was saved (flushed or committed), e.g. tracker.add(Model, saved.id)."
             )
         self._ids[name].update(ids)
-{%- if backend == "reference" %}
 
-    def add_track(self, track_id: int | None) -> None:
-        __tracebackhide__ = True
-        self.add("tracks", track_id)
-
-    def add_playlist(self, playlist_id: int | None) -> None:
-        __tracebackhide__ = True
-        self.add("playlists", playlist_id)
-
-    def add_artist(self, artist_id: int | None) -> None:
-        __tracebackhide__ = True
-        self.add("artists", artist_id)
-{%- endif %}
+    def __getattr__(self, name: str) -> Callable[[object], None]:
+        """The backend's shortcuts (``seams.TRACKER_SHORTCUTS``), ``add_<row>(id)``."""
+        shortcuts: Mapping[str, str] = self.__dict__.get("_shortcuts", {})
+        tables = {method: table for table, method in shortcuts.items()}
+        if name not in tables:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return functools.partial(self.add, tables[name])
 
     def _table_name(self, table: Any) -> str:
         """The name of a table given as a mapped class, a ``Table`` or a string."""
@@ -194,8 +185,8 @@ class DataTracker:
             fix = f"track the {' / '.join(parents)} rows they belong to"
         else:
             fix = f"add test_data_tracker.add({table_name!r}, id)"
-            if table_name in SHORTCUTS:
-                fix = f"add test_data_tracker.{SHORTCUTS[table_name]}(id)"
+            if table_name in self._shortcuts:
+                fix = f"add test_data_tracker.{self._shortcuts[table_name]}(id)"
         return POLLUTED_TABLE_LINE.format(table=table_name, count=extra, fix=fix)
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from .answers import ALEMBIC_CONFIG
 from .commands import error_of, runner
 from .private_loop import run_apart
 from .settings import add_setting, option_group
@@ -27,8 +28,6 @@ if TYPE_CHECKING:  # SQLAlchemy: imported when a test first needs a database
     from sqlalchemy.engine import URL
 
 MODES = ("migrations", "create_all")
-ALEMBIC_CONFIG: str | None = {{ '"%s"' % migrations if migrations != "none" else "None" }}
-"""The project's Alembic config, relative to the project root (the ``migrations`` answer)."""
 MIGRATION_TESTS = ("test_migrations.py", "test_pyramid_migrations.py")
 OUTPUT_TAIL_LINES = 20
 FALLBACK = (
@@ -125,7 +124,8 @@ async def catch_up_with_the_models(url: URL) -> None:
     touches the table (``no such column``); the drift test fails instead, once,
     naming the columns and the command that writes the revision.
     """
-{%- if migrations != "none" %}
+    if ALEMBIC_CONFIG is None:
+        return  # no migrations to be behind (build_schema never gets here then)
     from .migration_checks import models_ahead  # Alembic's autogenerate, only now
     from .seams import create_database_engine, metadata
 
@@ -137,7 +137,6 @@ async def catch_up_with_the_models(url: URL) -> None:
                 await connection.run_sync(metadata.create_all)
     finally:
         await engine.dispose()
-{%- endif %}
 
 
 # -- helpers -----------------------------------------------------------------

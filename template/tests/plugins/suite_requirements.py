@@ -6,14 +6,9 @@ Read by ``add_test_dependencies.py`` (what to add to the project) and by
 
 from __future__ import annotations
 
-REQUIREMENTS = [
-{% include "template/.partials/test-dependencies.toml.jinja" -%}
-{#- asyncpg: the lowest the suite runs on (0.28, checked adopted on Python 3.11); a
-    project's lock already holds one for its Python, so its driver is not upgraded for us. -#}
-{% if database == "postgresql" %}    "asyncpg>=0.28,<1",
-{% else %}    "aiosqlite>=0.20,<1",
-{% endif -%}
-]
+from .answers import TEST_REQUIREMENTS
+
+REQUIREMENTS = list(TEST_REQUIREMENTS)
 """Added to the project where it keeps its test dependencies, unless it declares them."""
 GREENLET = "greenlet>=3.1,<4"
 """SQLAlchemy's asyncio runs on greenlet, which SQLAlchemy 2.1 no longer brings itself:

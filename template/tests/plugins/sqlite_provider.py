@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from .answers import PACKAGE_NAME
 from .owners import reap_folders, this_process, worker_name
 from .provisioning import BuildSchema, DatabaseProvider, build_once, run_folder
 
@@ -28,11 +29,12 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-FOLDER_PREFIX = "{{ package_name }}-tests-"
+FOLDER_PREFIX = f"{PACKAGE_NAME}-tests-"
 """The test databases' folders, in the temporary directory: a killed run's are reaped."""
 TEMPLATE_FILE = "template.db"
 DRIVER = "sqlite+aiosqlite"
 INLINE_OPTION = "pyramid_sqlite_inline"
+FAST_PATH = "the fast SQLite path (pyramid_sqlite_inline)"
 
 
 def sqlite_url(path: Path) -> URL:
@@ -60,17 +62,32 @@ def configure_test_engine(engine: AsyncEngine, config: pytest.Config) -> None:
     Statements past the hang guard's deadline are interrupted, on every SQLite
     connection of the process (``sqlite_interrupts``).
     """
-    from .hangs import add_interrupter  # not at import: environment imports this module early
+    from .hangs import add_interrupter  # not at import: environment may load this module early
     from .sqlite_interrupts import interrupter
 
     if config.getini(INLINE_OPTION):
-        from .sqlite_inline import run_sqlite_inline  # aiosqlite's internals: only when used
-
-        run_sqlite_inline(engine)
+        run_inline_if_supported(engine, config)
     interrupter.install()
     add_interrupter(config, interrupter.interrupt_all)
     if not config.pluginmanager.is_registered(interrupter):  # lets go of each test's connections
         config.pluginmanager.register(interrupter, "pyramid-sqlite-interrupts")
+
+
+def run_inline_if_supported(engine: AsyncEngine, config: pytest.Config) -> None:
+    """The fast path (imported only now), unless a release moved what it relies on."""
+    from .fallbacks import turn_off  # a plugin: imported once pytest has registered it
+
+    try:
+        from . import sqlite_inline
+    except ImportError as error:  # SQLAlchemy moved await_only or its aiosqlite adapter
+        turn_off(config, FAST_PATH, f"{error}; the suite runs on aiosqlite's thread")
+        return
+    missing = sqlite_inline.missing_members()
+    if missing:
+        lacking = ", ".join(missing)
+        turn_off(config, FAST_PATH, f"this aiosqlite lacks {lacking}; it runs on its thread")
+        return
+    sqlite_inline.run_sqlite_inline(engine)
 
 
 def location_for_this_process(original_url: str | None) -> str:

@@ -30,6 +30,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from .answers import PACKAGE_NAME
 from .owners import reap_folders, worker_name
 from .postgres_databases import RunDatabases, run_name
 from .postgres_interrupts import cancel_statements
@@ -62,7 +63,7 @@ ASYNC_DRIVERS = {"asyncpg": "postgresql+asyncpg", "psycopg": "postgresql+psycopg
 DEFAULT_DRIVER = ASYNC_DRIVERS["asyncpg"]
 UNAVAILABLE_DATABASE = "no_test_database"
 """Where the variable points while no server is known: nowhere, and not at yours."""
-FOLDER_PREFIX = "{{ package_name }}-tests-"
+FOLDER_PREFIX = f"{PACKAGE_NAME}-tests-"
 SERVER_FILE = "server.json"
 COPY_LOCK_FILE = "copy.lock"
 DOCS = "docs/testing.md#running-postgresql-locally"
@@ -100,7 +101,7 @@ def driver_for(original_url: str | None) -> str:
 
 def this_run() -> str:
     """The run's name prefix, the same in the controller and every worker."""
-    return os.environ.setdefault(RUN_NAME_ENV, run_name("{{ package_name }}"))
+    return os.environ.setdefault(RUN_NAME_ENV, run_name(PACKAGE_NAME))
 
 
 def planned_server(driver: str) -> URL:
