@@ -5,12 +5,15 @@ whatever form your pytest configuration is, so the suite's fixtures, markers
 and guards reach every test without an edit to your files; ``binding`` sends
 your application to the test database in the suite's tests. The gate comes
 first: it stops with a usage error when an installed package is too old for
-the suite (or missing), rather than letting the suite's import crash.
+the suite (or missing), rather than letting the suite's import crash;
+``asyncio_mode`` keeps an ``asyncio_mode = "auto"`` that did nothing before
+adoption doing nothing (tests/pyramid-asyncio.toml).
 See docs/testing.md#adopting-the-suite-into-your-project.
 """
 
 pytest_plugins = [
     "tests.plugins.requirements_gate",
+    "tests.plugins.asyncio_mode",
     "tests.plugins.suite",
     "tests.plugins.binding",
 ]

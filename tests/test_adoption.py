@@ -25,7 +25,10 @@ Each sample in tests/samples is shaped like someone else's code (see its README)
 - pinboard: a SQLite URL literal in the source and in ``alembic/env.py``, no variable;
 - gigs: an import package named ``src`` (flat layout, ``package_name=src``), not installable;
 - pricing: Alembic migrations that insert reference rows (seeded currencies), and an
-  autouse fixture in its ``tests/unit/conftest.py`` that connects before each unit test.
+  autouse fixture in its ``tests/unit/conftest.py`` that connects before each unit test;
+- depot: PostgreSQL, anyio-marked tests with async fixtures, and ``asyncio_mode = "auto"``
+  in its configuration although pytest-asyncio is not among its dependencies (inert
+  until the suite installs it).
 
 Each sample says how its team installs it and runs its tests (``uv sync``,
 ``poetry install``, ``python -m venv`` and ``pip install -r``). Poetry is not
@@ -258,6 +261,20 @@ SAMPLE_BACKENDS = [
             "database_url_env": "PRICING_DB",
         },
         variable="PRICING_DB",
+    ),
+    Sample(
+        "depot",
+        {
+            "database": "postgresql",
+            "base_import": "depot.db:Base",
+            "session_import": "depot.db:get_session",
+            "entities_module": "depot.db",
+        },
+        postgresql=True,
+        driver="postgresql+asyncpg",
+        told=(
+            'your pytest configuration sets asyncio_mode = "auto", which did nothing until now',
+        ),
     ),
     Sample(
         "pantry",

@@ -17,6 +17,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+from .asyncio_mode import RECORD, auto_mode_is_inert, write_record
 from .install_tools import (
     AdoptionError,
     Plan,
@@ -78,6 +79,8 @@ def report(plan: Plan, installer: Installer) -> None:
 def bring_dependencies(installer: Installer) -> None:
     """Plan, apply, and plan again on what was resolved (greenlet, locked versions)."""
     installer.prepare()
+    declared = {declaration.name for declaration in installer.declarations}
+    inert = auto_mode_is_inert(installer.root, declared, installer.versions())
     changed = False
     for _ in range(2):
         plan = make_plan(REQUIREMENTS, installer.declarations, installer.versions(), GREENLET)
@@ -89,6 +92,12 @@ def bring_dependencies(installer: Installer) -> None:
     if not changed:
         say(f"{installer.name}: your project already has every test dependency; nothing to add.")
     installer.finish()
+    if inert and write_record(installer.root):
+        say(
+            'your pytest configuration sets asyncio_mode = "auto", which did nothing until now '
+            "(pytest-asyncio was not installed): so that your async tests keep running as they "
+            f"did, pytest-asyncio runs in strict mode, as {RECORD} now says. Commit it."
+        )
 
 
 def write_baseline(installer: Installer, root: Path) -> int:
