@@ -11,7 +11,8 @@ Each sample in tests/samples is shaped like someone else's code (see its README)
 - billing: PostgreSQL through psycopg, engine built at import from ``DATABASE_URL``;
 - warehouse: an engine built on first use, no pytest configuration at all;
 - pantry: Poetry only (``[tool.poetry.group.test]``, no ``[project]``), a pin the
-  suite cannot run with (``pytest-asyncio = "^0.24"``);
+  suite cannot run with (``pytest = "~8.3"``) and one it can (``pytest-asyncio = "^0.24"``,
+  the oldest it runs on, kept);
 - notes: requirement files pinning ``pytest~=7.4`` and ``pytest_asyncio~=0.21``, no
   ``pyproject.toml``, a test that fails on its own;
 - shop: a Poetry app of flat modules in ``backend/`` that cannot be built, on
@@ -109,6 +110,8 @@ class Sample:
     """Where the Python project is in the repository (the copy's destination)."""
     told: tuple[str, ...] = ()
     """What the block's first run must say (pins it had to update)."""
+    kept: tuple[tuple[str, str], ...] = ()
+    """(package, version pattern) the block must leave installed: pins the suite runs with."""
     refused_before: tuple[str, ...] = ()
     """What a run right after the copy (before the block) must say when it stops."""
     locked_at: tuple[str, ...] = ()
@@ -167,10 +170,10 @@ SAMPLE_BACKENDS = [
         variable="LEDGER_DB_URL",
         baselined=("unit-database tests/unit/test_balance.py::test_posting_changes_the_balance",),
         own_tests=("uv", "run", "pytest"),
-        locked_at=("pytest-asyncio==0.24.0",),
+        locked_at=("pytest-asyncio==0.23.8",),
         told=(
-            "pytest-asyncio 0.24.0 is locked in uv.lock; the suite needs "
-            "pytest-asyncio>=1.1,<2: upgrading it",
+            "pytest-asyncio 0.23.8 is locked in uv.lock; the suite needs "
+            "pytest-asyncio>=0.24,<2: upgrading it",
         ),
     ),
     Sample(
@@ -288,9 +291,10 @@ SAMPLE_BACKENDS = [
         install=(POETRY_INSTALL,),
         own_tests=("poetry", "run", "pytest"),
         told=(
-            "pyproject.toml's [tool.poetry.group.test.dependencies] pins pytest-asyncio ^0.24, "
-            "which the suite cannot run with; it needs pytest-asyncio>=1.1,<2",
+            "pyproject.toml's [tool.poetry.group.test.dependencies] pins pytest ~8.3, "
+            "which the suite cannot run with; it needs pytest>=8.4,<10",
         ),
+        kept=(("pytest-asyncio", "0.24.*"),),
     ),
     Sample(
         "notes",
@@ -308,8 +312,7 @@ SAMPLE_BACKENDS = [
         told=(
             "requirements-test.txt pins pytest ~=7.4, which the suite cannot run with; "
             "it needs pytest>=8.4,<10",
-            "requirements-test.txt pins pytest-asyncio ~=0.21, which the suite cannot run "
-            "with; it needs pytest-asyncio>=1.1,<2",
+            "is installed; the suite needs pytest-asyncio>=0.24,<2: upgrading it",
             "1 test(s) of yours failed on their own (the guards only reported in this run, so "
             "the suite did not fail them):\n    FAILED tests/test_mail.py::"
             "test_digest_goes_to_the_configured_mail_host\n",
@@ -317,7 +320,7 @@ SAMPLE_BACKENDS = [
         refused_before=(
             "ERROR: the test suite cannot run with these packages:",
             "  - pytest 7.4.* is installed, the suite needs pytest>=8.4,<10",
-            "  - pytest-asyncio 0.2*.* is installed, the suite needs pytest-asyncio>=1.1,<2",
+            "  - pytest-asyncio 0.2*.* is installed, the suite needs pytest-asyncio>=0.24,<2",
         ),
     ),
     Sample(
@@ -423,6 +426,11 @@ class Adoption:
     def pytest(self, *args: str) -> PytestRun:
         return self.project.pytest(*args, env=self.environment)
 
+    def installed(self, package: str) -> str:
+        """The version of ``package`` in the project's environment."""
+        show = f"import importlib.metadata as m; print(m.version({package!r}))"
+        return self.project.run(VENV_PYTHON, "-c", show, check=True).stdout.strip()
+
 
 def tool_environment(folder: Path) -> dict[str, str]:
     """``poetry`` on PATH (through uvx), its environment in the project's ``.venv``."""
@@ -503,6 +511,8 @@ def test_adoption_keeps_the_projects_tests_and_data_and_adds_a_passing_suite(
     for told in sample.told:
         assert told in first.stdout, first.stdout
     assert_nothing_of_another_tool(adoption, root)
+    for package, pattern in sample.kept:
+        assert fnmatch.fnmatch(adoption.installed(package), pattern), (package, first.stdout)
     after_first = git(root, "diff") + adoption.project.read(BASELINE)
     second = adoption.run_block()
     assert second.returncode == 0, second.stdout + second.stderr
