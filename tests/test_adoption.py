@@ -275,9 +275,7 @@ SAMPLE_BACKENDS = [
         },
         postgresql=True,
         driver="postgresql+asyncpg",
-        told=(
-            'your pytest configuration sets asyncio_mode = "auto", which did nothing until now',
-        ),
+        told=('your pytest configuration sets asyncio_mode = "auto", which did nothing until now',),
     ),
     Sample(
         "pantry",
