@@ -502,6 +502,7 @@ def test_adoption_keeps_the_projects_tests_and_data_and_adds_a_passing_suite(
         assert refused.returncode == 4, refused.output
         assert "Traceback" not in refused.output, refused.output
         assert "loop_scope" not in refused.output, refused.output
+        assert refused.output.count("cannot run with these packages") == 1, refused.output
         assert_lines_match(refused.output, sample.refused_before)
 
     first = adoption.run_block()

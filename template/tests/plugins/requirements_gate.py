@@ -1,10 +1,14 @@
 """Stop a run whose installed packages the suite cannot work with, before the suite is imported.
 
-The root ``conftest.py`` lists this plugin before the suite, and it checks at
-import: the suite's own import is what would crash (pytest-asyncio 0.21 has no
-``loop_scope``, SQLAlchemy 2.1 without greenlet cannot run asyncio), so a check
-in ``pytest_configure`` would come too late. The versions are the installed
-ones (``importlib.metadata``), whatever the project's files declare.
+The root ``conftest.py`` loads this plugin first and the suite's plugins only
+through ``suite_plugins``, which lists none of them when a package is too old
+or missing: the suite's own import is what would crash (pytest-asyncio 0.21
+has no ``loop_scope``, SQLAlchemy 2.1 without greenlet cannot run asyncio).
+The usage error itself is raised at configure, once the command line is
+parsed: raised while the conftest is imported, pytest 7 would print it twice
+(its old-style hook wrappers repeat it as a ``PluggyTeardownRaisedWarning``).
+The versions are the installed ones (``importlib.metadata``), whatever the
+project's files declare.
 """
 
 from __future__ import annotations
@@ -34,12 +38,26 @@ def installed_versions(needs: list[str]) -> dict[str, str | None]:
     return versions
 
 
-def check(needs: list[str]) -> None:
-    """Raise the usage error that names each package, the version found and the one needed."""
-    problems = unusable(needs, installed_versions(needs))
-    if problems:
-        lines = "\n".join(f"  - {problem}" for problem in problems)
-        raise pytest.UsageError(f"the test suite cannot run with these packages:\n{lines}\n{FIX}")
+def problems(needs: list[str]) -> list[str]:
+    """What is wrong with the installed packages, one line each (none when all is well)."""
+    return unusable(needs, installed_versions(needs))
 
 
-check(RUN_NEEDS)
+PROBLEMS = problems(RUN_NEEDS)
+
+
+def suite_plugins(plugins: list[str]) -> list[str]:
+    """``plugins`` if the installed packages can import them; else none, and configure stops."""
+    return [] if PROBLEMS else plugins
+
+
+def usage_error(found: list[str]) -> pytest.UsageError:
+    """The error that names each package, the version found and the one needed."""
+    lines = "\n".join(f"  - {problem}" for problem in found)
+    return pytest.UsageError(f"the test suite cannot run with these packages:\n{lines}\n{FIX}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if PROBLEMS:
+        raise usage_error(PROBLEMS)
