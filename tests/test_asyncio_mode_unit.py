@@ -238,3 +238,34 @@ def test_the_plugin_is_loaded_by_the_adopted_root_conftest_only() -> None:
     assert '"tests.plugins.asyncio_mode"' in conftest
     copier_yml = (TEMPLATE_ROOT / "copier.yml").read_text()
     assert "    tests/plugins/asyncio_mode.py\n" in copier_yml
+
+
+class Config:
+    """``getini`` as pytest answers it: a ValueError for a setting no plugin registered."""
+
+    def __init__(self, settings: dict[str, str]) -> None:
+        self.settings = settings
+
+    def getini(self, name: str) -> str:
+        if name not in self.settings:
+            raise ValueError(f"unknown configuration value: {name!r}")
+        return self.settings[name]
+
+
+@pytest.mark.parametrize(
+    ("settings", "scope"),
+    [
+        ({}, "function"),  # pytest-asyncio 0.24 and 0.25 register no such setting
+        ({"asyncio_default_test_loop_scope": ""}, "function"),
+        ({"asyncio_default_test_loop_scope": "session"}, "session"),
+    ],
+)
+def test_a_tests_default_loop_scope_is_read_on_every_supported_pytest_asyncio(
+    monkeypatch: pytest.MonkeyPatch, settings: dict[str, str], scope: str
+) -> None:
+    monkeypatch.setitem(sys.modules, "pytest_asyncio", ModuleType("pytest_asyncio"))
+    try:
+        loop_scope = load_plugin("loop_scope")  # with the stand-in pytest_asyncio
+        assert loop_scope.default_test_loop_scope(Config(settings)) == scope
+    finally:
+        sys.modules.pop("template_plugins.loop_scope", None)
