@@ -160,6 +160,7 @@ class FakeUv:
     def __init__(self, root: Path, declared: list[str]) -> None:
         self.root = root
         self.declared = declared
+        self.pytest = ["no-such-pytest-on-path"]  # the run before the change cannot start
 
     @property
     def declarations(self) -> list[object]:
