@@ -77,11 +77,11 @@ def report(plan: Plan, installer: Installer) -> None:
         )
 
 
-def bring_dependencies(installer: Installer) -> dict[str, str] | None:
+def bring_dependencies(installer: Installer, *, compare: bool = True) -> dict[str, str] | None:
     """Plan, apply, and plan again on what was resolved (greenlet, locked versions).
 
     Returns the outcomes of the project's own tests before anything changed
-    (None when nothing changed or they could not run).
+    (None when nothing changed, ``compare`` is off, or they could not run).
     """
     installer.prepare()
     declared = {declaration.name for declaration in installer.declarations}
@@ -92,7 +92,7 @@ def bring_dependencies(installer: Installer) -> dict[str, str] | None:
         plan = make_plan(REQUIREMENTS, installer.declarations, installer.versions(), GREENLET)
         if plan.empty:
             break
-        if not applied:
+        if compare and not applied:
             before = run_before(installer.pytest, installer.root)
         report(plan, installer)
         installer.apply(plan)
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         installer = installer_for(root, arguments.tool, arguments.poetry_command)
         say(installer.describe())
-        before = bring_dependencies(installer)
+        before = bring_dependencies(installer, compare=not arguments.no_baseline)
     except AdoptionError as error:
         say(str(error))
         return 2
