@@ -12,9 +12,12 @@ adoption doing nothing (tests/pyramid-asyncio.toml).
 See docs/testing.md#adopting-the-suite-into-your-project.
 """
 
-from tests.plugins.requirements_gate import suite_plugins
+from tests.plugins.suite_requirements import RUN_NEEDS
+from tests.plugins.versions import installed_problems
+
+SUITE = ["tests.plugins.asyncio_mode", "tests.plugins.suite", "tests.plugins.binding"]
 
 pytest_plugins = [
     "tests.plugins.requirements_gate",
-    *suite_plugins(["tests.plugins.asyncio_mode", "tests.plugins.suite", "tests.plugins.binding"]),
+    *([] if installed_problems(RUN_NEEDS) else SUITE),
 ]
