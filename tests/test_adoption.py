@@ -112,6 +112,8 @@ class Sample:
     """What the block's first run must say (pins it had to update)."""
     kept: tuple[tuple[str, str], ...] = ()
     """(package, version pattern) the block must leave installed: pins the suite runs with."""
+    inert_auto_mode: bool = False
+    """Its ``asyncio_mode = "auto"`` did nothing: the block records strict mode (pytest-asyncio)."""
     refused_before: tuple[str, ...] = ()
     """What a run right after the copy (before the block) must say when it stops."""
     locked_at: tuple[str, ...] = ()
@@ -276,6 +278,7 @@ SAMPLE_BACKENDS = [
         postgresql=True,
         driver="postgresql+asyncpg",
         told=('your pytest configuration sets asyncio_mode = "auto", which did nothing until now',),
+        inert_auto_mode=True,
     ),
     Sample(
         "pantry",
@@ -537,6 +540,8 @@ def test_adoption_keeps_the_projects_tests_and_data_and_adds_a_passing_suite(
     if sample.baselined:
         assert_deleting_the_baseline_re_arms_the_guards(adoption)
     assert_a_test_on_its_own_loop_is_told_to_share_the_sessions(adoption)
+    if sample.inert_auto_mode:
+        assert_without_the_record_auto_mode_breaks_the_projects_tests(adoption)
     assert_the_suites_files_are_lint_clean(adoption)
     assert_the_projects_own_install_runs_the_suite(adoption, example_files, tmp_path / "fresh")
 
@@ -627,6 +632,24 @@ def assert_a_test_on_its_own_loop_is_told_to_share_the_sessions(adoption: Adopti
     run.assert_outcomes(error=1)
     assert "uses db_session, which lives on the event loop the whole run shares" in run.output
     assert 'Fix: mark the test @pytest.mark.asyncio(loop_scope="session")' in run.output
+
+
+ASYNCIO_RECORD = "tests/pyramid-asyncio.toml"
+
+
+def assert_without_the_record_auto_mode_breaks_the_projects_tests(adoption: Adoption) -> None:
+    """The sample is shaped like the failure: without strict mode, its anyio tests cross loops."""
+    assert "test-pyramid: pytest-asyncio runs in strict mode" in adoption.pytest("--co").output
+    record = adoption.project.read(ASYNCIO_RECORD)
+    (adoption.project.root / ASYNCIO_RECORD).unlink()
+    try:
+        awake = adoption.pytest(
+            "-p", "no:randomly", *sorted({n.split("::")[0] for n in adoption.before})
+        )
+    finally:
+        adoption.project.write(ASYNCIO_RECORD, record)
+    assert awake.outcomes.get("failed", 0) + awake.outcomes.get("error", 0) > 0, awake.output
+    assert "attached to a different loop" in awake.output
 
 
 def assert_deleting_the_baseline_re_arms_the_guards(adoption: Adoption) -> None:
