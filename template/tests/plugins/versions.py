@@ -7,7 +7,7 @@ specifiers of pip (``>=8.4,<10``, ``~=7.4``, ``==0.21.*``) and of Poetry
 (``^8.4.2``, ``~7.4``, a bare ``7.4.0``). Two ranges conflict when no version is
 in both: a project pinning ``pytest~=7.4`` cannot have the suite's
 ``pytest>=8.4,<10``. Pre-release and local parts of a version are ignored:
-``2.1.0b1`` counts as ``2.1.0``, good enough to tell 0.21 from 1.1.
+``2.1.0b1`` counts as ``2.1.0``, good enough to tell 0.23 from 0.24.
 """
 
 from __future__ import annotations
