@@ -11,7 +11,8 @@ Each sample in tests/samples is shaped like someone else's code (see its README)
 - billing: PostgreSQL through psycopg, engine built at import from ``DATABASE_URL``;
 - warehouse: an engine built on first use, no pytest configuration at all;
 - pantry: Poetry only (``[tool.poetry.group.test]``, no ``[project]``), a pin the
-  suite cannot run with (``pytest-asyncio = "^0.24"``);
+  suite cannot run with (``pytest = "~8.3"``) and one it can (``pytest-asyncio = "^0.24"``,
+  the oldest it runs on, kept);
 - notes: requirement files pinning ``pytest~=7.4`` and ``pytest_asyncio~=0.21``, no
   ``pyproject.toml``, a test that fails on its own;
 - shop: a Poetry app of flat modules in ``backend/`` that cannot be built, on
@@ -25,7 +26,10 @@ Each sample in tests/samples is shaped like someone else's code (see its README)
 - pinboard: a SQLite URL literal in the source and in ``alembic/env.py``, no variable;
 - gigs: an import package named ``src`` (flat layout, ``package_name=src``), not installable;
 - pricing: Alembic migrations that insert reference rows (seeded currencies), and an
-  autouse fixture in its ``tests/unit/conftest.py`` that connects before each unit test.
+  autouse fixture in its ``tests/unit/conftest.py`` that connects before each unit test;
+- depot: PostgreSQL, anyio-marked tests with async fixtures, and ``asyncio_mode = "auto"``
+  in its configuration although pytest-asyncio is not among its dependencies (inert
+  until the suite installs it);
 - harbor: PostgreSQL, Poetry only with its test pins in the legacy
   ``[tool.poetry.dev-dependencies]`` (``pytest = "^7.4.0"``), the driver an inline table
   with extras, ``filterwarnings = ["error"]`` and pytest-env, tests inside the package.
@@ -109,6 +113,10 @@ class Sample:
     """Where the Python project is in the repository (the copy's destination)."""
     told: tuple[str, ...] = ()
     """What the block's first run must say (pins it had to update)."""
+    kept: tuple[tuple[str, str], ...] = ()
+    """(package, version pattern) the block must leave installed: pins the suite runs with."""
+    inert_auto_mode: bool = False
+    """Its ``asyncio_mode = "auto"`` did nothing: the block records strict mode (pytest-asyncio)."""
     refused_before: tuple[str, ...] = ()
     """What a run right after the copy (before the block) must say when it stops."""
     locked_at: tuple[str, ...] = ()
@@ -118,7 +126,7 @@ class Sample:
     """The variables naming the real database, where no single variable holds its URL."""
     sqlite_file: str | None = None
     """A SQLite file the source names by a literal path, relative to the project root."""
-    kept: tuple[str, ...] = ()
+    kept_lines: tuple[str, ...] = ()
     """Lines its pyproject.toml has after the block (pins updated where they are written)."""
 
     @property
@@ -169,10 +177,10 @@ SAMPLE_BACKENDS = [
         variable="LEDGER_DB_URL",
         baselined=("unit-database tests/unit/test_balance.py::test_posting_changes_the_balance",),
         own_tests=("uv", "run", "pytest"),
-        locked_at=("pytest-asyncio==0.24.0",),
+        locked_at=("pytest-asyncio==0.23.8",),
         told=(
-            "pytest-asyncio 0.24.0 is locked in uv.lock; the suite needs "
-            "pytest-asyncio>=1.1,<2: upgrading it",
+            "pytest-asyncio 0.23.8 is locked in uv.lock; the suite needs "
+            "pytest-asyncio>=0.24,<2: upgrading it",
         ),
     ),
     Sample(
@@ -265,6 +273,19 @@ SAMPLE_BACKENDS = [
         variable="PRICING_DB",
     ),
     Sample(
+        "depot",
+        {
+            "database": "postgresql",
+            "base_import": "depot.db:Base",
+            "session_import": "depot.db:get_session",
+            "entities_module": "depot.db",
+        },
+        postgresql=True,
+        driver="postgresql+asyncpg",
+        told=('your pytest configuration sets asyncio_mode = "auto", which did nothing until now',),
+        inert_auto_mode=True,
+    ),
+    Sample(
         "pantry",
         {
             "base_import": "pantry.storage:Table",
@@ -276,9 +297,10 @@ SAMPLE_BACKENDS = [
         install=(POETRY_INSTALL,),
         own_tests=("poetry", "run", "pytest"),
         told=(
-            "pyproject.toml's [tool.poetry.group.test.dependencies] pins pytest-asyncio ^0.24, "
-            "which the suite cannot run with; it needs pytest-asyncio>=1.1,<2",
+            "pyproject.toml's [tool.poetry.group.test.dependencies] pins pytest ~8.3, "
+            "which the suite cannot run with; it needs pytest>=8.4,<10",
         ),
+        kept=(("pytest-asyncio", "0.24.*"),),
     ),
     Sample(
         "harbor",
@@ -300,7 +322,7 @@ SAMPLE_BACKENDS = [
             "pyproject.toml's [tool.poetry.dependencies] pins asyncpg ~0.27.0, which the "
             "suite cannot run with; it needs asyncpg>=0.28,<1",
         ),
-        kept=(
+        kept_lines=(
             'asyncpg = {version = ">=0.28,<1", extras = ["sa"]}',
             'pytest = ">=8.4,<10"',
             '[tool.poetry.group.dev.dependencies]\npytest-env = ">=0.8"\npytest-asyncio',
@@ -322,8 +344,7 @@ SAMPLE_BACKENDS = [
         told=(
             "requirements-test.txt pins pytest ~=7.4, which the suite cannot run with; "
             "it needs pytest>=8.4,<10",
-            "requirements-test.txt pins pytest-asyncio ~=0.21, which the suite cannot run "
-            "with; it needs pytest-asyncio>=1.1,<2",
+            "is installed; the suite needs pytest-asyncio>=0.24,<2: upgrading it",
             "1 test(s) of yours failed on their own (the guards only reported in this run, so "
             "the suite did not fail them):\n    FAILED tests/test_mail.py::"
             "test_digest_goes_to_the_configured_mail_host\n",
@@ -331,7 +352,7 @@ SAMPLE_BACKENDS = [
         refused_before=(
             "ERROR: the test suite cannot run with these packages:",
             "  - pytest 7.4.* is installed, the suite needs pytest>=8.4,<10",
-            "  - pytest-asyncio 0.2*.* is installed, the suite needs pytest-asyncio>=1.1,<2",
+            "  - pytest-asyncio 0.2*.* is installed, the suite needs pytest-asyncio>=0.24,<2",
         ),
     ),
     Sample(
@@ -437,6 +458,11 @@ class Adoption:
     def pytest(self, *args: str) -> PytestRun:
         return self.project.pytest(*args, env=self.environment)
 
+    def installed(self, package: str) -> str:
+        """The version of ``package`` in the project's environment."""
+        show = f"import importlib.metadata as m; print(m.version({package!r}))"
+        return self.project.run(VENV_PYTHON, "-c", show, check=True).stdout.strip()
+
 
 def tool_environment(folder: Path) -> dict[str, str]:
     """``poetry`` on PATH (through uvx), its environment in the project's ``.venv``."""
@@ -510,6 +536,7 @@ def test_adoption_keeps_the_projects_tests_and_data_and_adds_a_passing_suite(
         assert refused.returncode == 4, refused.output
         assert "Traceback" not in refused.output, refused.output
         assert "loop_scope" not in refused.output, refused.output
+        assert refused.output.count("cannot run with these packages") == 1, refused.output
         assert_lines_match(refused.output, sample.refused_before)
 
     first = adoption.run_block()
@@ -517,8 +544,10 @@ def test_adoption_keeps_the_projects_tests_and_data_and_adds_a_passing_suite(
     for told in sample.told:
         assert told in first.stdout, first.stdout
     assert_nothing_of_another_tool(adoption, root)
-    for line in sample.kept:
+    for line in sample.kept_lines:
         assert line in adoption.project.read("pyproject.toml")
+    for package, pattern in sample.kept:
+        assert fnmatch.fnmatch(adoption.installed(package), pattern), (package, first.stdout)
     after_first = git(root, "diff") + adoption.project.read(BASELINE)
     second = adoption.run_block()
     assert second.returncode == 0, second.stdout + second.stderr
@@ -544,6 +573,8 @@ def test_adoption_keeps_the_projects_tests_and_data_and_adds_a_passing_suite(
     if sample.baselined:
         assert_deleting_the_baseline_re_arms_the_guards(adoption)
     assert_a_test_on_its_own_loop_is_told_to_share_the_sessions(adoption)
+    if sample.inert_auto_mode:
+        assert_without_the_record_auto_mode_breaks_the_projects_tests(adoption)
     assert_the_suites_files_are_lint_clean(adoption)
     assert_the_projects_own_install_runs_the_suite(adoption, example_files, tmp_path / "fresh")
 
@@ -634,6 +665,24 @@ def assert_a_test_on_its_own_loop_is_told_to_share_the_sessions(adoption: Adopti
     run.assert_outcomes(error=1)
     assert "uses db_session, which lives on the event loop the whole run shares" in run.output
     assert 'Fix: mark the test @pytest.mark.asyncio(loop_scope="session")' in run.output
+
+
+ASYNCIO_RECORD = "tests/pyramid-asyncio.toml"
+
+
+def assert_without_the_record_auto_mode_breaks_the_projects_tests(adoption: Adoption) -> None:
+    """The sample is shaped like the failure: without strict mode, its anyio tests cross loops."""
+    assert "test-pyramid: pytest-asyncio runs in strict mode" in adoption.pytest("--co").output
+    record = adoption.project.read(ASYNCIO_RECORD)
+    (adoption.project.root / ASYNCIO_RECORD).unlink()
+    try:
+        awake = adoption.pytest(
+            "-p", "no:randomly", *sorted({n.split("::")[0] for n in adoption.before})
+        )
+    finally:
+        adoption.project.write(ASYNCIO_RECORD, record)
+    assert awake.outcomes.get("failed", 0) + awake.outcomes.get("error", 0) > 0, awake.output
+    assert "attached to a different loop" in awake.output
 
 
 def assert_deleting_the_baseline_re_arms_the_guards(adoption: Adoption) -> None:

@@ -28,5 +28,6 @@ def test_lowest_direct_versions_pass_lint_types_and_the_fast_suite(tmp_path: Pat
         assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
     installed = project.run("uv", "pip", "list", check=True).stdout.split()
     # The oldest releases really were installed (pyproject.toml's lower bounds).
-    for name, version in [("pytest", "8.4.0"), ("mypy", "1.17.0"), ("ruff", "0.13.0")]:
+    oldest = {"pytest": "8.4.0", "pytest-asyncio": "0.26.0", "mypy": "1.17.0", "ruff": "0.13.0"}
+    for name, version in oldest.items():
         assert installed[installed.index(name) + 1] == version

@@ -69,7 +69,9 @@ What every test gets:
 
 Adopted projects also get ``requirements_gate`` (loaded
 first: stops on packages too old for the suite, by ``versions`` and
-``suite_requirements``) and ``add_test_dependencies``, the one adopting
-command (``adopting``: the project's install tool found by ``install_tools``,
-driven by ``installers``, then the baseline).
+``suite_requirements``), ``asyncio_mode`` (an ``asyncio_mode = "auto"`` that
+did nothing before adoption stays inert) and ``add_test_dependencies``, the
+one adopting command (``adopting``: the project's install tool found by
+``install_tools``, driven by ``installers``, then the baseline, compared by
+``own_outcomes`` with the project's tests before the change).
 """

@@ -17,6 +17,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+from .asyncio_mode import RECORD, auto_mode_is_inert, write_record
 from .install_tools import (
     AdoptionError,
     Plan,
@@ -27,6 +28,7 @@ from .install_tools import (
     requirements_target,
 )
 from .installers import Installer, Pip, Poetry, Uv, poetry_executable
+from .own_outcomes import changed, run_before
 from .suite_requirements import GREENLET, REQUIREMENTS
 
 BASELINE_FILE = "tests/pyramid-baseline.txt"
@@ -75,48 +77,76 @@ def report(plan: Plan, installer: Installer) -> None:
         )
 
 
-def bring_dependencies(installer: Installer) -> None:
-    """Plan, apply, and plan again on what was resolved (greenlet, locked versions)."""
+def bring_dependencies(installer: Installer, *, compare: bool = True) -> dict[str, str] | None:
+    """Plan, apply, and plan again on what was resolved (greenlet, locked versions).
+
+    Returns the outcomes of the project's own tests before anything changed
+    (None when nothing changed, ``compare`` is off, or they could not run).
+    """
     installer.prepare()
-    changed = False
+    declared = {declaration.name for declaration in installer.declarations}
+    inert = auto_mode_is_inert(installer.root, declared, installer.versions())
+    before = None
+    applied = False
     for _ in range(2):
         plan = make_plan(REQUIREMENTS, installer.declarations, installer.versions(), GREENLET)
         if plan.empty:
             break
+        if compare and not applied:
+            before = run_before(installer.pytest, installer.root)
         report(plan, installer)
         installer.apply(plan)
-        changed = True
-    if not changed:
+        applied = True
+    if not applied:
         say(f"{installer.name}: your project already has every test dependency; nothing to add.")
     installer.finish()
+    if inert and write_record(installer.root):
+        say(
+            'your pytest configuration sets asyncio_mode = "auto", which did nothing until now '
+            "(pytest-asyncio was not installed): so that your async tests keep running as they "
+            f"did, pytest-asyncio runs in strict mode, as {RECORD} now says. Commit it."
+        )
+    return before
 
 
-def write_baseline(installer: Installer, root: Path) -> int:
+def write_baseline(
+    installer: Installer, root: Path, outcomes_before: dict[str, str] | None = None
+) -> int:
     """Run the project's tests and the examples once, guards reporting; 0 if the file is written."""
     baseline = root / BASELINE_FILE
     before = baseline.stat().st_mtime_ns if baseline.is_file() else None
     command = [*installer.pytest, "--pyramid-write-baseline", "-p", "no:randomly", "-rfE"]
     say("$ " + shlex.join(command))
+    lines = []
     try:
-        process = subprocess.Popen(
+        with subprocess.Popen(
             command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
+        ) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                print(line, end="", flush=True)
+                lines.append(line)
+            code = process.wait()
     except FileNotFoundError:
         say(f"{command[0]} is not on PATH: install it, then run this again.")
         return 2
-    assert process.stdout is not None
-    lines = []
-    for line in process.stdout:
-        print(line, end="", flush=True)
-        lines.append(line)
-    code = process.wait()
     written = baseline.is_file() and baseline.stat().st_mtime_ns != before
     if not written or code not in (0, 1, 5):
         say(f"pytest exited {code} and {BASELINE_FILE} was not written: see its output above.")
         return code or 1
     own, examples = failures("".join(lines))
+    moved = changed(outcomes_before, own)
+    own = [line for line in own if line not in moved]
     entries = [line for line in baseline.read_text().splitlines() if line and line[0] != "#"]
     say(f"wrote {BASELINE_FILE}: {len(entries)} guard finding(s) of your tests. Commit it.")
+    if moved:
+        say(
+            f"{len(moved)} test(s) of yours did not fail before the changes above and fail "
+            "now: a version added, updated or upgraded changed them (pin an older one where "
+            "the suite's range allows, as said above) or fix the test:"
+        )
+        for line in moved:
+            print(f"    {line}")
     if own:
         say(
             f"{len(own)} test(s) of yours failed on their own (the guards only reported in "
@@ -146,10 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         installer = installer_for(root, arguments.tool, arguments.poetry_command)
         say(installer.describe())
-        bring_dependencies(installer)
+        before = bring_dependencies(installer, compare=not arguments.no_baseline)
     except AdoptionError as error:
         say(str(error))
         return 2
     if arguments.no_baseline:
         return 0
-    return write_baseline(installer, root)
+    return write_baseline(installer, root, before)

@@ -22,6 +22,14 @@ LOOP_SCOPE_MESSAGE = (
 )
 
 
+def default_test_loop_scope(config: pytest.Config) -> str:
+    """``asyncio_default_test_loop_scope``; pytest-asyncio before 0.26 has no such setting."""
+    try:
+        return str(config.getini("asyncio_default_test_loop_scope") or "function")
+    except ValueError:
+        return "function"
+
+
 def require_session_loop(request: pytest.FixtureRequest, fixture: str) -> None:
     """Fail a test that would await the session loop's database from another loop."""
     __tracebackhide__ = True
@@ -29,7 +37,7 @@ def require_session_loop(request: pytest.FixtureRequest, fixture: str) -> None:
         return
     marker = request.node.get_closest_marker("asyncio")
     scope = marker.kwargs.get("loop_scope") if marker is not None else None
-    scope = scope or request.config.getini("asyncio_default_test_loop_scope") or "function"
+    scope = scope or default_test_loop_scope(request.config)
     if scope != "session":
         message = LOOP_SCOPE_MESSAGE.format(
             nodeid=request.node.nodeid, fixture=fixture, scope=scope

@@ -1,20 +1,21 @@
 """Stop a run whose installed packages the suite cannot work with, before the suite is imported.
 
-The root ``conftest.py`` lists this plugin before the suite, and it checks at
-import: the suite's own import is what would crash (pytest-asyncio 0.21 has no
-``loop_scope``, SQLAlchemy 2.1 without greenlet cannot run asyncio), so a check
-in ``pytest_configure`` would come too late. The versions are the installed
-ones (``importlib.metadata``), whatever the project's files declare.
+The root ``conftest.py`` lists this plugin first, and the suite's plugins only
+when ``versions.installed_problems`` finds nothing: the suite's own import is
+what would crash (pytest-asyncio 0.21 has no ``loop_scope``, SQLAlchemy 2.1
+without greenlet cannot run asyncio). The usage error is raised here, at
+configure, once the command line is parsed: raised while the conftest is
+imported, pytest 7 printed it twice (its old-style hook wrappers repeat it as a
+``PluggyTeardownRaisedWarning``). The versions are the installed ones
+(``importlib.metadata``), whatever the project's files declare.
 """
 
 from __future__ import annotations
 
-from importlib import metadata
-
 import pytest
 
 from .suite_requirements import RUN_NEEDS
-from .versions import Requirement, unusable
+from .versions import installed_problems
 
 FIX = (
     "Fix: run `python3 tests/plugins/add_test_dependencies.py` from the project's root: it "
@@ -23,23 +24,16 @@ FIX = (
 )
 
 
-def installed_versions(needs: list[str]) -> dict[str, str | None]:
-    versions: dict[str, str | None] = {}
-    for need in needs:
-        name = Requirement.parse(need).name
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
+PROBLEMS = installed_problems(RUN_NEEDS)
 
 
-def check(needs: list[str]) -> None:
-    """Raise the usage error that names each package, the version found and the one needed."""
-    problems = unusable(needs, installed_versions(needs))
-    if problems:
-        lines = "\n".join(f"  - {problem}" for problem in problems)
-        raise pytest.UsageError(f"the test suite cannot run with these packages:\n{lines}\n{FIX}")
+def usage_error(found: list[str]) -> pytest.UsageError:
+    """The error that names each package, the version found and the one needed."""
+    lines = "\n".join(f"  - {problem}" for problem in found)
+    return pytest.UsageError(f"the test suite cannot run with these packages:\n{lines}\n{FIX}")
 
 
-check(RUN_NEEDS)
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if PROBLEMS:
+        raise usage_error(PROBLEMS)

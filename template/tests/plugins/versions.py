@@ -7,13 +7,14 @@ specifiers of pip (``>=8.4,<10``, ``~=7.4``, ``==0.21.*``) and of Poetry
 (``^8.4.2``, ``~7.4``, a bare ``7.4.0``). Two ranges conflict when no version is
 in both: a project pinning ``pytest~=7.4`` cannot have the suite's
 ``pytest>=8.4,<10``. Pre-release and local parts of a version are ignored:
-``2.1.0b1`` counts as ``2.1.0``, good enough to tell 0.21 from 1.1.
+``2.1.0b1`` counts as ``2.1.0``, good enough to tell 0.23 from 0.24.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib import metadata
 
 Version = tuple[int, ...]
 
@@ -190,3 +191,20 @@ def unusable(needs: list[str], installed: dict[str, str | None]) -> list[str]:
         elif too_old(found, requirement.specifier):
             problems.append(f"{requirement.name} {found} is installed, the suite needs {text}")
     return problems
+
+
+def installed_versions(needs: list[str]) -> dict[str, str | None]:
+    """The installed version of each package ``needs`` names (None: not installed)."""
+    versions: dict[str, str | None] = {}
+    for need in needs:
+        name = Requirement.parse(need).name
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def installed_problems(needs: list[str]) -> list[str]:
+    """``unusable`` for what is installed in this environment."""
+    return unusable(needs, installed_versions(needs))

@@ -1,0 +1,1 @@
+"""Parcels received at the depot until they are picked up."""
