@@ -80,6 +80,7 @@ def test_with_every_package_new_enough_the_suite_is_imported(project: pytest.Pyt
         run = project.runpytest()
 
     output = "\n".join(run.outlines + run.errlines)
-    # template/tests/plugins/suite.py is a Jinja file: importing it is what fails here.
-    assert "No module named 'template_plugins.suite'" in output
+    # suite.py was imported: its own plugin list (tests.plugins.*, not importable in this
+    # small project) is what stops the run here.
+    assert 'Error importing plugin "tests.plugins.settings"' in output
     assert "cannot run with these packages" not in output

@@ -21,6 +21,8 @@ from harness.project import TEMPLATE_ROOT
 
 PYPROJECT_PARTIAL = TEMPLATE_ROOT / "template/.partials/pytest-options.toml.jinja"
 TESTING_GUIDE = TEMPLATE_ROOT / "template/docs/testing.md.jinja"
+DATABASE_PARTIALS = sorted((TEMPLATE_ROOT / "template/.partials/databases").glob("*.jinja"))
+"""Where the settings a database's provider adds get their guide rows (``docs_settings_rows``)."""
 GUARDS_REFERENCE = TEMPLATE_ROOT / "docs/guards.md"
 NOT_IN_GUARDS_TABLE = {
     "pyramid_guards": "the switch for every guard: the page's introduction names it",
@@ -102,7 +104,8 @@ def test_the_generated_pyproject_sets_each_setting_to_its_default(settings: Modu
 
 
 def test_the_testing_guide_lists_every_setting_with_its_default(settings: ModuleType) -> None:
-    rows = {name: (default, what) for name, default, what in ROW.findall(TESTING_GUIDE.read_text())}
+    texts = [TESTING_GUIDE.read_text(), *(partial.read_text() for partial in DATABASE_PARTIALS)]
+    rows = {name: (default, what) for text in texts for name, default, what in ROW.findall(text)}
 
     assert set(rows) == set(settings.SETTINGS)
     assert {name: default for name, (default, _) in rows.items()} == {
