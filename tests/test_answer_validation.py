@@ -199,6 +199,7 @@ ADOPTION_ANSWERS = [
 ]
 
 
+@pytest.mark.render
 @pytest.mark.parametrize(("question", "value", "message"), INVALID_ANSWERS)
 def test_invalid_answer_is_refused_naming_the_question_and_what_is_accepted(
     tmp_path: Path, question: str, value: str, message: str
@@ -212,6 +213,7 @@ def test_invalid_answer_is_refused_naming_the_question_and_what_is_accepted(
     assert not destination.exists()
 
 
+@pytest.mark.render
 @pytest.mark.parametrize(("question", "value", "message"), ADOPTION_ANSWERS)
 def test_invalid_adoption_answer_is_refused_naming_the_question_and_what_is_accepted(
     tmp_path: Path, question: str, value: str, message: str
@@ -225,6 +227,7 @@ def test_invalid_adoption_answer_is_refused_naming_the_question_and_what_is_acce
     assert not destination.exists()
 
 
+@pytest.mark.render
 def test_python_version_outside_the_choices_is_refused(tmp_path: Path) -> None:
     destination = tmp_path / "project"
 
@@ -234,6 +237,7 @@ def test_python_version_outside_the_choices_is_refused(tmp_path: Path) -> None:
     assert not destination.exists()
 
 
+@pytest.mark.render
 @pytest.mark.parametrize(
     ("project_name", "package_name"),
     [
@@ -255,6 +259,7 @@ def test_package_name_derived_from_any_project_name_is_a_valid_identifier(
     assert DISTRIBUTION_NAME.match(distribution), distribution
 
 
+@pytest.mark.render
 def test_quotes_and_backslashes_in_user_text_land_escaped_in_python_and_toml(
     tmp_path: Path,
 ) -> None:
@@ -287,6 +292,7 @@ def test_quotes_and_backslashes_in_user_text_land_escaped_in_python_and_toml(
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.render
 def test_a_long_project_name_and_an_empty_description_give_a_clean_docstring(
     tmp_path: Path,
 ) -> None:
@@ -306,6 +312,7 @@ def test_a_long_project_name_and_an_empty_description_give_a_clean_docstring(
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.render
 def test_a_project_name_too_long_for_a_file_name_gives_a_package_name_cut_at_a_word(
     tmp_path: Path,
 ) -> None:
@@ -318,6 +325,7 @@ def test_a_project_name_too_long_for_a_file_name_gives_a_package_name_cut_at_a_w
     assert readme.startswith(f"# {project_name}\n")
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_the_longest_package_name_accepted_renders_lint_clean(
     tmp_path: Path, database: str
@@ -334,6 +342,7 @@ def test_the_longest_package_name_accepted_renders_lint_clean(
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.render
 def test_valid_unusual_package_name_is_accepted(tmp_path: Path) -> None:
     root = render(tmp_path / "project", package_name="_private_music2")
 
@@ -386,6 +395,7 @@ def adopting(name: str, message: str) -> object:
     return pytest.param(name, message, id=f"existing:package_name={name!r}")
 
 
+@pytest.mark.render
 @pytest.mark.parametrize(
     ("name", "message"),
     [
@@ -420,6 +430,7 @@ def test_adopting_refuses_a_package_name_that_clashes_with_what_the_copy_adds(
     assert not destination.exists()
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("name", ["src", "app"])
 def test_adopting_accepts_the_projects_real_import_name_even_src(tmp_path: Path, name: str) -> None:
     """An adopting copy creates no src/ and none of the reference backend's dependencies."""

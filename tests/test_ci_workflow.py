@@ -93,6 +93,7 @@ def renders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 # -- schema, pins and safety settings -----------------------------------------
 
 
+@pytest.mark.render
 def test_every_rendered_workflow_and_dependabot_config_passes_the_github_schemas(
     renders: dict[str, Path],
 ) -> None:
@@ -112,6 +113,7 @@ def test_the_template_repositorys_own_workflows_pass_the_github_schemas() -> Non
     assert schema_errors("vendor.dependabot", TEMPLATE_ROOT / DEPENDABOT) == ""
 
 
+@pytest.mark.render
 def test_the_schema_check_reports_a_job_without_timeout_and_a_misspelt_key(
     renders: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -127,6 +129,7 @@ def test_the_schema_check_reports_a_job_without_timeout_and_a_misspelt_key(
     assert "misspelt.yml::$.jobs.lint" in schema_errors("vendor.github-workflows", misspelt)
 
 
+@pytest.mark.render
 def test_every_action_is_pinned_to_a_full_commit_with_its_version_in_a_comment(
     renders: dict[str, Path],
 ) -> None:
@@ -137,6 +140,7 @@ def test_every_action_is_pinned_to_a_full_commit_with_its_version_in_a_comment(
         assert unpinned == [], f"{path}: pin by 40-hex commit with '# vX.Y.Z' after it"
 
 
+@pytest.mark.render
 def test_template_and_repository_pin_each_action_to_the_same_release(
     renders: dict[str, Path],
 ) -> None:
@@ -153,6 +157,7 @@ def test_template_and_repository_pin_each_action_to_the_same_release(
     assert {"actions/checkout", "astral-sh/setup-uv"} <= set(generated)
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("answers", ANSWERS, ids=lambda answers: render_id(*answers))
 def test_workflow_reads_only_cancels_superseded_runs_and_bounds_every_job(
     renders: dict[str, Path], answers: tuple[str, int, bool]
@@ -180,6 +185,7 @@ def test_the_repository_workflows_read_only_and_bound_every_job() -> None:
                 assert step["with"]["persist-credentials"] is False, f"{path.name}: {name}"
 
 
+@pytest.mark.render
 def test_dependabot_keeps_the_actions_and_the_locked_python_dependencies_current(
     renders: dict[str, Path],
 ) -> None:
@@ -195,6 +201,7 @@ def test_dependabot_keeps_the_actions_and_the_locked_python_dependencies_current
 # -- jobs and steps ------------------------------------------------------------
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 @pytest.mark.parametrize("shards", [1, 3])
 def test_workflow_lints_runs_fast_suite_on_push_and_everything_on_default_branch(
@@ -222,6 +229,7 @@ def test_workflow_lints_runs_fast_suite_on_push_and_everything_on_default_branch
     assert "if" not in jobs["tests"]
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("python_version", PYTHONS)
 def test_fast_suite_runs_on_every_supported_python(tmp_path: Path, python_version: str) -> None:
     jobs = load_workflow(render(tmp_path / "project", python_version=python_version))["jobs"]
@@ -237,6 +245,7 @@ def test_fast_suite_runs_on_every_supported_python(tmp_path: Path, python_versio
         )
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("shards", [1, 3])
 def test_jobs_install_the_committed_lock_and_one_job_the_lowest_direct_versions(
     renders: dict[str, Path], shards: int
@@ -260,6 +269,7 @@ def test_jobs_install_the_committed_lock_and_one_job_the_lowest_direct_versions(
     assert jobs["lowest"]["env"]["TEST_DATABASE_URL"].startswith("postgresql://")
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("shards", [1, 3])
 def test_test_jobs_write_a_summary_and_upload_the_pyramid_report(
     renders: dict[str, Path], shards: int
@@ -283,6 +293,7 @@ def test_test_jobs_write_a_summary_and_upload_the_pyramid_report(
         assert any("ci_summary --coverage coverage.json" in run for run in coverage)
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("shards", [1, 3])
 def test_shards_split_both_suites_by_stored_durations(
     renders: dict[str, Path], shards: int
@@ -305,6 +316,7 @@ def test_shards_split_both_suites_by_stored_durations(
         assert jobs["coverage"]["needs"] == "tests"
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_postgresql_jobs_get_a_service_container_and_test_database_url(
     renders: dict[str, Path], database: str
@@ -325,6 +337,7 @@ def test_postgresql_jobs_get_a_service_container_and_test_database_url(
 # -- what the generated project tells and commits ------------------------------
 
 
+@pytest.mark.render
 def test_lock_file_is_committed_and_ci_reports_are_ignored(renders: dict[str, Path]) -> None:
     root = renders["sqlite-shards1-api1"]
     subprocess.run(["git", "init", "-q", str(root)], check=True)
@@ -347,6 +360,7 @@ def test_lock_file_is_committed_and_ci_reports_are_ignored(renders: dict[str, Pa
     assert "commit it with the rest" in message
 
 
+@pytest.mark.render
 def test_ci_none_renders_no_github_folder_and_no_durations(tmp_path: Path) -> None:
     root = render(tmp_path / "project", ci="none", ci_shards=3)
 
@@ -356,6 +370,7 @@ def test_ci_none_renders_no_github_folder_and_no_durations(tmp_path: Path) -> No
     assert "## Continuous integration" not in (root / "README.md").read_text()
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("shards", [0, -2])
 def test_ci_shards_below_one_is_refused_with_what_is_accepted(tmp_path: Path, shards: int) -> None:
     destination = tmp_path / "project"

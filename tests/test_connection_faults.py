@@ -21,6 +21,8 @@ import pytest
 
 from harness.project import GeneratedProject, PytestRun
 
+pytestmark = pytest.mark.render
+
 FOLDER = "tests/integration/repositories"
 TIMEOUT = ("-o", "pyramid_integration_timeout=5")
 """Short, so that the runaway statements cost seconds; far above what the other tests take."""

@@ -47,6 +47,7 @@ def test_suite_passes_in_random_order_with_two_workers(default_run: SuiteRun) ->
     assert "failed" not in run.outcomes
 
 
+@pytest.mark.render
 def test_empty_marker_expression_runs_every_test_including_deselected_ones(
     default_project: GeneratedProject,
 ) -> None:

@@ -132,6 +132,7 @@ def test_api_tests_pass_in_random_order_with_two_workers(
     assert api_tests <= default_run.run.nodeids("PASSED"), default_run.run.output
 
 
+@pytest.mark.render
 def test_route_that_commits_leaves_nothing_for_the_next_test(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -147,6 +148,7 @@ def test_route_that_commits_leaves_nothing_for_the_next_test(
     )
 
 
+@pytest.mark.render
 def test_route_test_without_the_override_leaks_and_the_pollution_check_names_it(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -167,6 +169,7 @@ def test_route_test_without_the_override_leaks_and_the_pollution_check_names_it(
     assert "- table 'playlists': 1 row(s)" in run.output
 
 
+@pytest.mark.render
 def test_live_server_stops_with_no_process_or_port_left(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -178,6 +181,7 @@ def test_live_server_stops_with_no_process_or_port_left(
     run.assert_outcomes(passed=1)
 
 
+@pytest.mark.render
 def test_without_http_api_nothing_api_related_is_rendered(
     project_without_api: GeneratedProject,
 ) -> None:
@@ -198,6 +202,7 @@ def test_without_http_api_nothing_api_related_is_rendered(
     assert dependency_names(project_without_api).isdisjoint(API_DEPENDENCIES)
 
 
+@pytest.mark.render
 def test_without_http_api_suite_passes_in_pyramid_shape(
     project_without_api: GeneratedProject,
 ) -> None:
@@ -211,6 +216,7 @@ def test_without_http_api_suite_passes_in_pyramid_shape(
     assert unit_share == pytest.approx(60, abs=5)
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("command", QUALITY_CHECKS)
 def test_without_http_api_lint_and_types_pass(
     project_without_api: GeneratedProject, command: tuple[str, ...]

@@ -18,6 +18,8 @@ import pytest
 
 from harness.project import GeneratedProject, PytestRun
 
+pytestmark = pytest.mark.render
+
 FOLDER = "tests/integration/repositories"
 ENDED = "Failed: db_session's transaction was ended by the code under test: "
 CULPRITS = {

@@ -23,6 +23,8 @@ from sqlalchemy.engine import make_url
 from harness.project import GeneratedProject, PytestRun
 from tests.test_isolation_faults import EMPTY_CHECKS, EMPTY_TESTS, WIDE, errors_by_test
 
+pytestmark = pytest.mark.render
+
 FOLDER = "tests/integration/repositories"
 CULPRITS = {
     "test_round_two_guide_pattern.py": """

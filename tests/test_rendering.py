@@ -83,6 +83,7 @@ def test_rendered_files_contain_no_unrendered_jinja(default_project: GeneratedPr
     assert not list(default_project.root.rglob("*.jinja"))
 
 
+@pytest.mark.render
 def test_package_name_is_derived_from_the_project_name(tmp_path: Path) -> None:
     root = render(tmp_path / "radio", project_name="Indie Radio 2.0!")
 
@@ -92,6 +93,7 @@ def test_package_name_is_derived_from_the_project_name(tmp_path: Path) -> None:
     assert pyproject["project"]["scripts"]["music-library"] == "indie_radio_2_0.interface.cli:main"
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("python_version", ["3.12", "3.14"])
 def test_python_version_sets_requires_python_and_tool_targets(
     tmp_path: Path, default_project: GeneratedProject, python_version: str
@@ -108,6 +110,7 @@ def test_python_version_sets_requires_python_and_tool_targets(
     assert lint.returncode == 0, lint.stdout
 
 
+@pytest.mark.render
 def test_quoted_answers_render_valid_toml(tmp_path: Path) -> None:
     root = render(
         tmp_path / "project",
