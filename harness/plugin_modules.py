@@ -32,3 +32,11 @@ def load_plugin(name: str) -> ModuleType:
         sys.modules[PACKAGE] = package
         spec.loader.exec_module(package)
     return importlib.import_module(f"{PACKAGE}.{name}")
+
+
+def plugin_arguments(*names: str) -> list[str]:
+    """``-p template_plugins.<name>`` for each name, loaded: for an in-process ``pytester`` run."""
+    arguments: list[str] = []
+    for name in names:
+        arguments += ["-p", load_plugin(name).__name__]
+    return arguments
