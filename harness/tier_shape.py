@@ -118,6 +118,5 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if any(deselected[marker] for marker in DESELECTING_MARKERS):
         left_out = [f"{marker} {deselected[marker]}" for marker in DESELECTING_MARKERS]
         terminalreporter.write_line(
-            f"not run: {', '.join(left_out)} (deselected by marker; "
-            'uv run pytest -m "" runs every test)'
+            f'deselected: {", ".join(left_out)} (uv run pytest -m "" runs every test)'
         )

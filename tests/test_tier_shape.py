@@ -88,20 +88,19 @@ def test_a_default_run_says_how_many_tests_each_marker_left_out(
     result.stdout.fnmatch_lines(
         [
             "*= template suite shape: in-process 1 (100%), project 0 (0%), field 0 (0%) =*",
-            "not run: render 1, field 1 (deselected by marker; "
-            'uv run pytest -m "" runs every test)',
+            'deselected: render 1, field 1 (uv run pytest -m "" runs every test)',
         ]
     )
 
 
-def test_a_full_run_prints_no_left_out_line(pytester: pytest.Pytester) -> None:
+def test_a_full_run_prints_no_deselected_line(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nmarkers =\n    field: a field scenario\n    render: a render\n")
     pytester.makepyfile(test_shape=DESELECTED)
 
     result = pytester.runpytest("-p", "harness.tier_shape", "-p", "no:xdist")
 
     result.assert_outcomes(passed=3)
-    assert "not run:" not in result.stdout.str()
+    assert "deselected:" not in result.stdout.str()
 
 
 def test_workers_hand_their_deselected_counts_to_the_controller() -> None:
