@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.answers import first_refusal, resolved
 from harness.project import TEMPLATE_ROOT, render
 
 PARTIALS = TEMPLATE_ROOT / "template" / ".partials"
@@ -237,17 +238,17 @@ def test_python_version_outside_the_choices_is_refused(tmp_path: Path) -> None:
     assert not destination.exists()
 
 
+DERIVED_NAMES = [
+    pytest.param("2024 Music", "_2024_music", id="digit-first"),
+    pytest.param("Café Müller", "cafe_muller", id="accents"),
+    pytest.param("Cafe\u0301 Mu\u0308ller", "cafe_muller", id="combining-accents"),
+    pytest.param("Straße Œuvre Łódź", "strasse_oeuvre_lodz", id="ligatures"),
+    pytest.param("音楽", "project", id="no-latin-letter"),
+]
+
+
 @pytest.mark.render
-@pytest.mark.parametrize(
-    ("project_name", "package_name"),
-    [
-        pytest.param("2024 Music", "_2024_music", id="digit-first"),
-        pytest.param("Café Müller", "cafe_muller", id="accents"),
-        pytest.param("Cafe\u0301 Mu\u0308ller", "cafe_muller", id="combining-accents"),
-        pytest.param("Straße Œuvre Łódź", "strasse_oeuvre_lodz", id="ligatures"),
-        pytest.param("音楽", "project", id="no-latin-letter"),
-    ],
-)
+@pytest.mark.parametrize(("project_name", "package_name"), DERIVED_NAMES)
 def test_package_name_derived_from_any_project_name_is_a_valid_identifier(
     tmp_path: Path, project_name: str, package_name: str
 ) -> None:
@@ -395,29 +396,29 @@ def adopting(name: str, message: str) -> object:
     return pytest.param(name, message, id=f"existing:package_name={name!r}")
 
 
+ADOPTING_NAMES = [
+    adopting(
+        "tests",
+        "package_name 'tests' is the package the suite is copied into (tests/plugins): "
+        "give the import name of your application's code, not of its tests.",
+    ),
+    adopting(
+        "pytest_asyncio",
+        "package_name 'pytest_asyncio' is the import name of a package the test suite "
+        "installs or imports, and would clash with it at import: give the import name of "
+        "your application's code.",
+    ),
+    adopting(
+        "json",
+        "package_name 'json' shadows the standard-library module 'json': "
+        "choose another name (e.g. json_app).",
+    ),
+    adopting("My-App", f"package_name 'My-App' {NOT_AN_IMPORT_NAME}"),
+]
+
+
 @pytest.mark.render
-@pytest.mark.parametrize(
-    ("name", "message"),
-    [
-        adopting(
-            "tests",
-            "package_name 'tests' is the package the suite is copied into (tests/plugins): "
-            "give the import name of your application's code, not of its tests.",
-        ),
-        adopting(
-            "pytest_asyncio",
-            "package_name 'pytest_asyncio' is the import name of a package the test suite "
-            "installs or imports, and would clash with it at import: give the import name of "
-            "your application's code.",
-        ),
-        adopting(
-            "json",
-            "package_name 'json' shadows the standard-library module 'json': "
-            "choose another name (e.g. json_app).",
-        ),
-        adopting("My-App", f"package_name 'My-App' {NOT_AN_IMPORT_NAME}"),
-    ],
-)
+@pytest.mark.parametrize(("name", "message"), ADOPTING_NAMES)
 def test_adopting_refuses_a_package_name_that_clashes_with_what_the_copy_adds(
     tmp_path: Path, name: str, message: str
 ) -> None:
@@ -463,3 +464,54 @@ def test_every_name_an_adopting_copy_refuses_is_a_dependency_name_too() -> None:
 
     assert suite_imports - listed_names("dependency-import-names.jinja") == set()
     assert test_dependencies - suite_imports == set()
+
+
+# -- the same answers, through copier.yml's validators in-process (harness.answers) --
+
+
+@pytest.mark.parametrize(("question", "value", "message"), INVALID_ANSWERS)
+def test_copier_yml_refuses_each_invalid_answer_with_its_message(
+    question: str, value: str, message: str
+) -> None:
+    assert first_refusal(**{question: value}) == (
+        f"Validation error for question '{question}': {message}"
+    )
+
+
+@pytest.mark.parametrize(("question", "value", "message"), ADOPTION_ANSWERS)
+def test_copier_yml_refuses_each_invalid_adoption_answer_with_its_message(
+    question: str, value: str, message: str
+) -> None:
+    assert first_refusal(backend="existing", **{question: value}) == (
+        f"Validation error for question '{question}': {message}"
+    )
+
+
+@pytest.mark.parametrize(("name", "message"), ADOPTING_NAMES)
+def test_copier_yml_refuses_an_adopted_package_name_that_clashes(name: str, message: str) -> None:
+    assert first_refusal(backend="existing", package_name=name) == (
+        f"Validation error for question 'package_name': {message}"
+    )
+
+
+@pytest.mark.parametrize(("project_name", "package_name"), DERIVED_NAMES)
+def test_copier_yml_derives_an_accepted_identifier_from_any_project_name(
+    project_name: str, package_name: str
+) -> None:
+    assert resolved(project_name=project_name)["package_name"] == package_name
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        pytest.param({}, id="defaults"),
+        pytest.param({"package_name": "_private_music2"}, id="unusual-package-name"),
+        pytest.param({"backend": "existing", "package_name": "src"}, id="adopting-src"),
+        pytest.param({"backend": "existing", "database_url_env": "none"}, id="no-variable"),
+        pytest.param({"project_name": ("Music " * 50).strip()}, id="very-long-project-name"),
+    ],
+)
+def test_copier_yml_accepts_the_default_and_unusual_valid_answers(
+    answers: dict[str, str],
+) -> None:
+    assert first_refusal(**answers) is None
