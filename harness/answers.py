@@ -12,7 +12,9 @@ so the default test run checks every message in a few milliseconds;
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import shutil
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -84,3 +86,23 @@ def typed(kind: str, value: object) -> object:
     if kind == "int":
         return int(str(value))
     return "" if value is None else str(value)
+
+
+def render_files(destination: Path, paths: Iterable[str], **answers: object) -> Path:
+    """Only these files of a render (``template/<path>`` or its ``.jinja``), in-process.
+
+    For tests that read a few rendered files and not the project: Copier's whole
+    copy (``harness.project.render``) also picks files by ``_exclude``, which this
+    does not.
+    """
+    context = resolved(**answers)
+    for path in paths:
+        source, target = TEMPLATE_ROOT / "template" / path, destination / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        jinja = source.with_name(source.name + ".jinja")
+        if jinja.is_file():
+            name = jinja.relative_to(TEMPLATE_ROOT).as_posix()
+            target.write_text(environment().get_template(name).render(context))
+        else:
+            shutil.copyfile(source, target)
+    return destination

@@ -4,7 +4,8 @@ A pytest plugin (registered by ``tests/conftest.py``). Each test is put in one t
 
 - ``field``: marked ``field`` (whole adoptions, updates from real releases, load);
 - ``project``: it starts a process (a render's ``uv sync``, a generated suite, ``git``
-  under Copier) or uses one of the shared renders;
+  under Copier), uses one of the shared renders, or is marked ``render`` (whose
+  renders a module-scoped fixture may have made before the test started);
 - ``in-process``: everything else: pure functions and ``pytester`` runs.
 
 A process is noticed by the interpreter's ``subprocess.Popen`` audit event, so a test
@@ -88,6 +89,8 @@ def tier_of(item: pytest.Item) -> str:
     """The tier a finished test belongs to (see the module docstring)."""
     if item.get_closest_marker("field") is not None:
         return "field"
+    if item.get_closest_marker("render") is not None:
+        return "project"
     uses_a_render = not SHARED_RENDERS.isdisjoint(getattr(item, "fixturenames", ()))
     return "project" if uses_a_render or _processes_started else "in-process"
 

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from harness.answers import render_files
 from harness.project import TEMPLATE_ROOT, render
 from harness.sharing import build_once
 
@@ -32,6 +33,15 @@ PINNED_USES = re.compile(
 REPOSITORY_WORKFLOWS = sorted((TEMPLATE_ROOT / ".github/workflows").glob("*.yml"))
 ANSWERS = list(itertools.product(["sqlite", "postgresql"], [1, 3], [True, False]))
 """database x ci_shards x http_api: every answer that changes the workflow's text."""
+RENDERED_FILES = (
+    WORKFLOW,
+    DEPENDABOT,
+    ".gitignore",
+    "pyproject.toml",
+    "README.md",
+    "docs/testing.md",
+)
+"""The files of a render that the tests below read."""
 
 
 def render_id(database: str, shards: int, http_api: bool) -> str:
@@ -77,9 +87,30 @@ def pins(path: Path) -> dict[str, set[tuple[str, str]]]:
     return found
 
 
-@pytest.fixture(scope="module")
-def renders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every answer's rendered project, by render_id (rendered, not installed; once per session)."""
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param("copier", marks=pytest.mark.render), pytest.param("in-process")],
+)
+def renders(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
+    """Every answer's rendered project, by render_id (rendered, not installed; once per session).
+
+    Each test runs twice: on Copier's whole renders (marker ``render``), and on the
+    files these tests read, rendered in-process from the same answers (default run).
+    """
+    if request.param == "in-process":
+        base = tmp_path_factory.mktemp("workflow-files")
+        return {
+            render_id(*answers): render_files(
+                base / render_id(*answers),
+                RENDERED_FILES,
+                database=answers[0],
+                ci_shards=answers[1],
+                http_api=answers[2],
+            )
+            for answers in ANSWERS
+        }
 
     def render_all(base: Path) -> None:
         for database, shards, http_api in ANSWERS:
@@ -93,7 +124,6 @@ def renders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 # -- schema, pins and safety settings -----------------------------------------
 
 
-@pytest.mark.render
 def test_every_rendered_workflow_and_dependabot_config_passes_the_github_schemas(
     renders: dict[str, Path],
 ) -> None:
@@ -113,7 +143,6 @@ def test_the_template_repositorys_own_workflows_pass_the_github_schemas() -> Non
     assert schema_errors("vendor.dependabot", TEMPLATE_ROOT / DEPENDABOT) == ""
 
 
-@pytest.mark.render
 def test_the_schema_check_reports_a_job_without_timeout_and_a_misspelt_key(
     renders: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -129,7 +158,6 @@ def test_the_schema_check_reports_a_job_without_timeout_and_a_misspelt_key(
     assert "misspelt.yml::$.jobs.lint" in schema_errors("vendor.github-workflows", misspelt)
 
 
-@pytest.mark.render
 def test_every_action_is_pinned_to_a_full_commit_with_its_version_in_a_comment(
     renders: dict[str, Path],
 ) -> None:
@@ -140,7 +168,6 @@ def test_every_action_is_pinned_to_a_full_commit_with_its_version_in_a_comment(
         assert unpinned == [], f"{path}: pin by 40-hex commit with '# vX.Y.Z' after it"
 
 
-@pytest.mark.render
 def test_template_and_repository_pin_each_action_to_the_same_release(
     renders: dict[str, Path],
 ) -> None:
@@ -157,7 +184,6 @@ def test_template_and_repository_pin_each_action_to_the_same_release(
     assert {"actions/checkout", "astral-sh/setup-uv"} <= set(generated)
 
 
-@pytest.mark.render
 @pytest.mark.parametrize("answers", ANSWERS, ids=lambda answers: render_id(*answers))
 def test_workflow_reads_only_cancels_superseded_runs_and_bounds_every_job(
     renders: dict[str, Path], answers: tuple[str, int, bool]
@@ -185,7 +211,6 @@ def test_the_repository_workflows_read_only_and_bound_every_job() -> None:
                 assert step["with"]["persist-credentials"] is False, f"{path.name}: {name}"
 
 
-@pytest.mark.render
 def test_dependabot_keeps_the_actions_and_the_locked_python_dependencies_current(
     renders: dict[str, Path],
 ) -> None:
@@ -201,7 +226,6 @@ def test_dependabot_keeps_the_actions_and_the_locked_python_dependencies_current
 # -- jobs and steps ------------------------------------------------------------
 
 
-@pytest.mark.render
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 @pytest.mark.parametrize("shards", [1, 3])
 def test_workflow_lints_runs_fast_suite_on_push_and_everything_on_default_branch(
@@ -245,7 +269,6 @@ def test_fast_suite_runs_on_every_supported_python(tmp_path: Path, python_versio
         )
 
 
-@pytest.mark.render
 @pytest.mark.parametrize("shards", [1, 3])
 def test_jobs_install_the_committed_lock_and_one_job_the_lowest_direct_versions(
     renders: dict[str, Path], shards: int
@@ -269,7 +292,6 @@ def test_jobs_install_the_committed_lock_and_one_job_the_lowest_direct_versions(
     assert jobs["lowest"]["env"]["TEST_DATABASE_URL"].startswith("postgresql://")
 
 
-@pytest.mark.render
 @pytest.mark.parametrize("shards", [1, 3])
 def test_test_jobs_write_a_summary_and_upload_the_pyramid_report(
     renders: dict[str, Path], shards: int
@@ -293,7 +315,6 @@ def test_test_jobs_write_a_summary_and_upload_the_pyramid_report(
         assert any("ci_summary --coverage coverage.json" in run for run in coverage)
 
 
-@pytest.mark.render
 @pytest.mark.parametrize("shards", [1, 3])
 def test_shards_split_both_suites_by_stored_durations(
     renders: dict[str, Path], shards: int
@@ -316,7 +337,6 @@ def test_shards_split_both_suites_by_stored_durations(
         assert jobs["coverage"]["needs"] == "tests"
 
 
-@pytest.mark.render
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_postgresql_jobs_get_a_service_container_and_test_database_url(
     renders: dict[str, Path], database: str
@@ -337,7 +357,6 @@ def test_postgresql_jobs_get_a_service_container_and_test_database_url(
 # -- what the generated project tells and commits ------------------------------
 
 
-@pytest.mark.render
 def test_lock_file_is_committed_and_ci_reports_are_ignored(renders: dict[str, Path]) -> None:
     root = renders["sqlite-shards1-api1"]
     subprocess.run(["git", "init", "-q", str(root)], check=True)

@@ -100,6 +100,9 @@ def test_a_full_run_prints_no_deselected_line(pytester: pytest.Pytester) -> None
     result = pytester.runpytest("-p", "harness.tier_shape", "-p", "no:xdist")
 
     result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(
+        ["*= template suite shape: in-process 1 (33%), project 1 (33%), field 1 (33%) =*"]
+    )
     assert "deselected:" not in result.stdout.str()
 
 
