@@ -91,13 +91,16 @@ def typed(kind: str, value: object) -> object:
 def render_files(destination: Path, paths: Iterable[str], **answers: object) -> Path:
     """Only these files of a render (``template/<path>`` or its ``.jinja``), in-process.
 
+    A path may hold Jinja, as the template's do (``src/{{ package_name }}/__init__.py``).
+
     For tests that read a few rendered files and not the project: Copier's whole
     copy (``harness.project.render``) also picks files by ``_exclude``, which this
     does not.
     """
     context = resolved(**answers)
     for path in paths:
-        source, target = TEMPLATE_ROOT / "template" / path, destination / path
+        source = TEMPLATE_ROOT / "template" / path
+        target = destination / str(render(path, context))  # src/{{ package_name }}/...
         target.parent.mkdir(parents=True, exist_ok=True)
         jinja = source.with_name(source.name + ".jinja")
         if jinja.is_file():

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.answers import first_refusal, resolved
+from harness.answers import first_refusal, render_files, resolved
 from harness.project import TEMPLATE_ROOT, render
 
 PARTIALS = TEMPLATE_ROOT / "template" / ".partials"
@@ -515,3 +515,31 @@ def test_copier_yml_accepts_the_default_and_unusual_valid_answers(
     answers: dict[str, str],
 ) -> None:
     assert first_refusal(**answers) is None
+
+
+def test_quotes_and_backslashes_land_escaped_in_the_package_docstring_and_pyproject(
+    tmp_path: Path,
+) -> None:
+    """The in-process half of the render test above (which also runs ruff on the result)."""
+    project_name = 'Rock \'n\' Roll "Live" \\ """Deluxe"""'
+    description = 'Ends a string """ or escapes \\" it \u2013 \u2018quoted\u2019 \u2013 ending in "'
+    author = 'Ada "The Countess" \\ Lovelace'
+    email = "ada.o'brien+{music}@example.com"
+    answers = {
+        "project_name": project_name,
+        "description": description,
+        "author_name": author,
+        "author_email": email,
+    }
+
+    root = render_files(
+        tmp_path, ["src/{{ package_name }}/__init__.py", "pyproject.toml"], **answers
+    )
+
+    package = root / "src/rock_n_roll_live_deluxe/__init__.py"
+    docstring = ast.get_docstring(ast.parse(package.read_text()), clean=False)
+    assert docstring == f"{project_name}.\n\n{description}\n"
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    assert project["description"] == description
+    assert project["authors"] == [{"name": author, "email": email}]
+    assert project["name"] == "rock-n-roll-live-deluxe"
