@@ -2,7 +2,10 @@
 
 Every scenario drops a test that breaks one rule into a rendered project, runs
 it with the project's own pytest, and checks the documented message; then runs
-the corrected test and checks that it passes.
+the corrected test and checks that it passes. The default run keeps three
+(a second connection inside ``db_session``, a unit test asking for the database,
+rows left behind); the others carry the marker ``render``, and the budget and
+shape messages are also checked in-process (``test_pyramid_plugins.py``).
 """
 
 from __future__ import annotations
@@ -110,7 +113,6 @@ def test_passing_db_session_down_is_the_fix_for_the_lock_guard(
 # -- unit purity -------------------------------------------------------------
 
 
-@pytest.mark.render
 def test_unit_test_requesting_db_session_is_refused_with_where_it_belongs(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -219,7 +221,6 @@ async def test_commits_for_real(test_data_tracker):
 """
 
 
-@pytest.mark.render
 def test_rows_left_behind_fail_the_test_naming_table_and_count(
     scratch_project: GeneratedProject,
 ) -> None:
