@@ -7,6 +7,8 @@ template, in a few folders of tests, so the default run keeps them covered.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from harness.plugin_modules import plugin_arguments
@@ -47,6 +49,25 @@ def test_each_test_gets_the_marker_of_its_tier_folder(project: pytest.Pytester) 
     result = run(project, "-m", "unit")
 
     result.assert_outcomes(passed=3, deselected=1)
+
+
+@pytest.mark.parametrize(
+    "configured",
+    [
+        pytest.param("", id="none-configured"),
+        pytest.param("markers =\n    slow: ours\n    unit: ours too\n", id="some-configured"),
+    ],
+)
+def test_pytest_markers_shows_each_guide_marker_once(
+    project: pytest.Pytester, configured: str
+) -> None:
+    project.makeini(f"[pytest]\naddopts = -p no:randomly\n{configured}")
+
+    result = run(project, "--markers")
+
+    assert result.ret == pytest.ExitCode.OK
+    for name in ("unit", "integration", "e2e", "slow", "performance", "diagnostic"):
+        assert len(re.findall(rf"^@pytest\.mark\.{name}:", result.stdout.str(), re.M)) == 1, name
 
 
 # -- budgets -----------------------------------------------------------------
