@@ -442,7 +442,7 @@ def test_full_run_reports_each_tier_against_the_target_and_writes_json(
 def test_narrowed_runs_are_reported_as_partial_not_judged(
     default_project: GeneratedProject,
 ) -> None:
-    # -m unit: see test_generated_suite's unit marker test, which reads the same run.
+    # -m unit: see test_generated_suite's unit-only run.
     for args, reason in [
         (["-k", "playlist", "tests/unit"], "partial run (-k 'playlist')"),
         (["tests/unit/domain"], "partial run (tests/unit/domain)"),

@@ -7,8 +7,8 @@ import tomllib
 
 import pytest
 
-from harness.project import QUALITY_CHECKS, GeneratedProject, collected_ids
-from harness.sharing import shared_render
+from harness.project import QUALITY_CHECKS, GeneratedProject
+from harness.sharing import collected_ids, shared_render
 from harness.suite_run import SuiteRun
 from tests.test_generated_suite import tier_counts
 
@@ -126,7 +126,7 @@ def test_default_render_has_the_api_its_tests_and_its_dependencies(
 def test_api_tests_pass_in_random_order_with_two_workers(
     default_project: GeneratedProject, default_run: SuiteRun
 ) -> None:
-    api_tests = set(collected_ids(default_project, *API_TESTS))
+    api_tests = {i for i in collected_ids(default_project) if i.startswith(tuple(API_TESTS))}
 
     assert len(api_tests) >= 20
     assert api_tests <= default_run.run.nodeids("PASSED"), default_run.run.output
