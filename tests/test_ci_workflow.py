@@ -10,13 +10,14 @@ from __future__ import annotations
 import itertools
 import re
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
+import check_jsonschema
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from harness.answers import render_files
 from harness.project import TEMPLATE_ROOT, render
@@ -68,14 +69,11 @@ def dependency_names(root: Path) -> list[str]:
 
 
 def schema_errors(schema: str, *files: Path) -> str:
-    """check-jsonschema's complaints about the files, or "" when they are valid."""
-    result = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, *map(str, files)],
-        capture_output=True,
-        text=True,
-        check=False,
+    """check-jsonschema's complaints about the files, or "" when they are valid (in-process)."""
+    result = CliRunner().invoke(
+        check_jsonschema.main, ["--builtin-schema", schema, *map(str, files)]
     )
-    return "" if result.returncode == 0 else result.stdout + result.stderr
+    return "" if result.exit_code == 0 else result.output
 
 
 def pins(path: Path) -> dict[str, set[tuple[str, str]]]:
