@@ -2,10 +2,10 @@
 
 Every scenario drops a test that breaks one rule into a rendered project, runs
 it with the project's own pytest, and checks the documented message; then runs
-the corrected test and checks that it passes. The default run keeps three
-(a second connection inside ``db_session``, a unit test asking for the database,
-rows left behind); the others carry the marker ``render``, and the budget and
-shape messages are also checked in-process (``test_pyramid_plugins.py``).
+the corrected test and checks that it passes. These carry the marker ``render``;
+the default run drops three offenders into one project and runs it once
+(``test_three_guards_fire_in_one_run_of_a_rendered_project``), and checks the
+budget and shape messages in-process (``test_pyramid_plugins.py``).
 """
 
 from __future__ import annotations
@@ -31,24 +31,57 @@ def write_test(project: GeneratedProject, path: str, body: str) -> str:
     return path
 
 
+# -- the default run's three, in one run ---------------------------------------
+
+
+def test_three_guards_fire_in_one_run_of_a_rendered_project(
+    scratch_project: GeneratedProject,
+) -> None:
+    """A second connection inside db_session, a unit test asking for it, rows left behind."""
+    lock = write_test(scratch_project, INTEGRATION.replace(".py", "_lock.py"), LOCK_OFFENDER)
+    unit = write_test(scratch_project, UNIT.replace(".py", "_unit.py"), UNIT_OFFENDER)
+    pollution = INTEGRATION.replace(".py", "_pollution.py")
+    write_test(scratch_project, pollution, POLLUTING_TEST.format(tracking="pass"))
+
+    run = scratch_project.pytest(lock, unit, pollution, "-p", "no:randomly")
+
+    run.assert_outcomes(passed=1, failed=1, error=2)
+    assert (
+        "DatabaseAccessError: A second database connection was opened while db_session"
+        in run.output
+    )
+    assert (
+        "test_scenario_unit.py::test_wants_database requests db_session, but unit tests are "
+        "isolated from the database. Fix: use make_mock_uow() from tests.fixtures, or move "
+        "the test to tests/integration/"
+    ) in run.output
+    assert (
+        "- table 'tracks': 1 row(s); tracked nothing for table 'tracks': "
+        "add test_data_tracker.add_track(id)"
+    ) in run.output
+
+
 # -- lock prevention ---------------------------------------------------------
 
+LOCK_OFFENDER = """
+from sqlalchemy import text
+from music_library.infrastructure.persistence import get_session
 
+async def test_opens_second_session(db_session):
+    async with get_session() as session:
+        await session.execute(text("SELECT 1"))
+"""
+UNIT_OFFENDER = """
+async def test_wants_database(db_session):
+    pass
+"""
+
+
+@pytest.mark.render
 def test_get_session_inside_db_session_fails_at_once_naming_db_session(
     scratch_project: GeneratedProject,
 ) -> None:
-    path = write_test(
-        scratch_project,
-        INTEGRATION,
-        """
-        from sqlalchemy import text
-        from music_library.infrastructure.persistence import get_session
-
-        async def test_opens_second_session(db_session):
-            async with get_session() as session:
-                await session.execute(text("SELECT 1"))
-        """,
-    )
+    path = write_test(scratch_project, INTEGRATION, LOCK_OFFENDER)
 
     run = scratch_project.pytest(path)
 
@@ -113,17 +146,11 @@ def test_passing_db_session_down_is_the_fix_for_the_lock_guard(
 # -- unit purity -------------------------------------------------------------
 
 
+@pytest.mark.render
 def test_unit_test_requesting_db_session_is_refused_with_where_it_belongs(
     scratch_project: GeneratedProject,
 ) -> None:
-    path = write_test(
-        scratch_project,
-        UNIT,
-        """
-        async def test_wants_database(db_session):
-            pass
-        """,
-    )
+    path = write_test(scratch_project, UNIT, UNIT_OFFENDER)
 
     run = scratch_project.pytest(path)
 
@@ -221,6 +248,7 @@ async def test_commits_for_real(test_data_tracker):
 """
 
 
+@pytest.mark.render
 def test_rows_left_behind_fail_the_test_naming_table_and_count(
     scratch_project: GeneratedProject,
 ) -> None:
