@@ -89,3 +89,11 @@ def _exec(module: ModuleType) -> None:
     assert module.__spec__ is not None
     assert module.__spec__.loader is not None
     module.__spec__.loader.exec_module(module)
+
+
+def plugin_arguments(*names: str) -> list[str]:
+    """``-p template_plugins.<name>`` for each name, loaded: for an in-process ``pytester`` run."""
+    arguments: list[str] = []
+    for name in names:
+        arguments += ["-p", load_plugin(name).__name__]
+    return arguments

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import shutil
@@ -148,18 +147,3 @@ class GeneratedProject:
 
     def read(self, relative_path: str) -> str:
         return (self.root / relative_path).read_text()
-
-
-def collected_ids(project: GeneratedProject, *args: str) -> list[str]:
-    """The node ids ``pytest --collect-only`` selects with ``args`` (asked once per process).
-
-    Only for projects no test edits (the shared renders): the answer is remembered.
-    """
-    return list(_collect(project, args))
-
-
-@functools.cache
-def _collect(project: GeneratedProject, args: tuple[str, ...]) -> tuple[str, ...]:
-    run = project.pytest("--collect-only", "-q", *args)
-    assert run.returncode == 0, run.output
-    return tuple(line for line in run.output.splitlines() if "::" in line)

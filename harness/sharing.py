@@ -9,6 +9,8 @@ reuse it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -57,3 +59,22 @@ def shared_render(
     )
     root = folder / "music-library"
     return GeneratedProject(root, root / ".venv")
+
+
+def collected_ids(project: GeneratedProject, *args: str) -> list[str]:
+    """The node ids ``pytest --collect-only`` selects with ``args``, asked once per session.
+
+    Only for the shared renders, which no test edits: the answer is kept beside the
+    project, so the second xdist worker reads it instead of collecting again.
+    """
+    locked = load_plugin("provisioning").locked
+    key = hashlib.sha256("\0".join(args).encode()).hexdigest()[:16]
+    record = project.root.parent / f"collected-{key}.json"
+    with locked(record.with_suffix(".lock")):
+        if not record.exists():
+            run = project.pytest("--collect-only", "-q", *args)
+            assert run.returncode == 0, run.output
+            ids = [line for line in run.output.splitlines() if "::" in line]
+            record.write_text(json.dumps(ids))
+    ids: list[str] = json.loads(record.read_text())
+    return ids

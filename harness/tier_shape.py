@@ -2,15 +2,20 @@
 
 A pytest plugin (registered by ``tests/conftest.py``). Each test is put in one tier:
 
-- ``field``: marked ``field`` (whole adoptions, updates from real releases, load),
-  deselected by default;
+- ``field``: marked ``field`` (whole adoptions, updates from real releases, load);
 - ``project``: it starts a process (a render's ``uv sync``, a generated suite, ``git``
-  under Copier) or uses one of the shared renders;
+  under Copier), uses one of the shared renders, or is marked ``render`` (whose
+  renders a module-scoped fixture may have made before the test started);
 - ``in-process``: everything else: pure functions and ``pytester`` runs.
 
 A process is noticed by the interpreter's ``subprocess.Popen`` audit event, so a test
 cannot be counted in-process by forgetting to say what it does. The shares are printed
 at the end of the run as one section, as the generated suite prints its own.
+
+The default run (``uv run pytest``) deselects the markers ``field`` and ``render``
+(project tests beyond the few whole-project checks it keeps); ``-m ""`` runs every
+test. The section says how many tests each marker left out, so a reader of a default
+run knows what it did not check.
 """
 
 from __future__ import annotations
@@ -27,6 +32,11 @@ SHARED_RENDERS = frozenset(
 """Fixtures that stand for a whole rendered, installed project."""
 TIER_PROPERTY = "template_tier"
 TIERS = ("in-process", "project", "field")
+DESELECTING_MARKERS = ("render", "field")
+"""The markers the default ``addopts`` deselects, in the order the summary names them."""
+WORKER_OUTPUT_KEY = "template_deselected"
+deselected_key = pytest.StashKey[Counter[str]]()
+"""How many tests each deselecting marker left out of this run."""
 
 _processes_started = 0
 
@@ -39,6 +49,27 @@ def _count_processes(event: str, _args: tuple[Any, ...]) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     sys.addaudithook(_count_processes)
+    config.stash[deselected_key] = Counter()
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.config.stash[deselected_key][deselected_as(item)] += 1
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On an xdist worker, hand the deselected counts to the controller, which prints."""
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:
+        worker_output[WORKER_OUTPUT_KEY] = dict(session.config.stash[deselected_key])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """Every worker collects (and deselects) the same tests: keep one worker's counts."""
+    counts = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)
+    if counts is not None:
+        node.config.stash[deselected_key] = Counter(counts)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -58,8 +89,18 @@ def tier_of(item: pytest.Item) -> str:
     """The tier a finished test belongs to (see the module docstring)."""
     if item.get_closest_marker("field") is not None:
         return "field"
+    if item.get_closest_marker("render") is not None:
+        return "project"
     uses_a_render = not SHARED_RENDERS.isdisjoint(getattr(item, "fixturenames", ()))
     return "project" if uses_a_render or _processes_started else "in-process"
+
+
+def deselected_as(item: pytest.Item) -> str:
+    """The deselecting marker a test carries (``field`` wins), or ``other`` (``-k``, ``-m``)."""
+    for marker in reversed(DESELECTING_MARKERS):
+        if item.get_closest_marker(marker) is not None:
+            return marker
+    return "other"
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -76,3 +117,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         return
     shares = ", ".join(f"{tier} {counts[tier]} ({counts[tier] / total:.0%})" for tier in TIERS)
     terminalreporter.write_sep("=", f"template suite shape: {shares}")
+    deselected = terminalreporter.config.stash.get(deselected_key, Counter())
+    if any(deselected[marker] for marker in DESELECTING_MARKERS):
+        left_out = [f"{marker} {deselected[marker]}" for marker in DESELECTING_MARKERS]
+        terminalreporter.write_line(
+            f'deselected: {", ".join(left_out)} (uv run pytest -m "" runs every test)'
+        )

@@ -23,6 +23,30 @@ collect_ignore = ["samples"]
 """Other people's backends (and their own tests), adopted by test_adoption.py: not ours to run."""
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The default render's longest chain first, the other tests that wait for it last.
+
+    One xdist worker builds ``default_run`` (render, ``uv sync``, its suite) for the
+    first test that reads it, while the other runs the in-process tests;
+    ``--dist worksteal`` (``addopts``) hands it the tests queued behind the build.
+    The order changes no outcome.
+    """
+
+    from harness.tier_shape import SHARED_RENDERS  # a plugin: imported (rewritten) by pytest
+
+    def uses(item: pytest.Item, fixtures: frozenset[str]) -> bool:
+        return not fixtures.isdisjoint(getattr(item, "fixturenames", ()))
+
+    first = [next((item for item in items if uses(item, frozenset({"default_run"}))), None)]
+    waiting = [item for item in items if uses(item, SHARED_RENDERS) and item not in first]
+    later = {id(item) for item in [*first, *waiting]}
+    items[:] = [
+        *(item for item in first if item is not None),
+        *(item for item in items if id(item) not in later),
+        *waiting,
+    ]
+
+
 @pytest.fixture(scope="session")
 def default_project(tmp_path_factory: pytest.TempPathFactory) -> GeneratedProject:
     """The template rendered with every default answer, installed in its own venv."""

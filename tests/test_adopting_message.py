@@ -19,6 +19,8 @@ import pytest
 from harness.project import TEMPLATE_ROOT
 from tests.test_adoption import LINT_RULES
 
+pytestmark = pytest.mark.render
+
 SAMPLES = Path(__file__).parent / "samples"
 COMMAND = "python3 tests/plugins/add_test_dependencies.py"
 ANSWERS = {

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.answers import first_refusal, render_files, resolved
 from harness.project import TEMPLATE_ROOT, render
 
 PARTIALS = TEMPLATE_ROOT / "template" / ".partials"
@@ -200,6 +201,7 @@ ADOPTION_ANSWERS = [
 ]
 
 
+@pytest.mark.render
 @pytest.mark.parametrize(("question", "value", "message"), INVALID_ANSWERS)
 def test_invalid_answer_is_refused_naming_the_question_and_what_is_accepted(
     tmp_path: Path, question: str, value: str, message: str
@@ -213,6 +215,7 @@ def test_invalid_answer_is_refused_naming_the_question_and_what_is_accepted(
     assert not destination.exists()
 
 
+@pytest.mark.render
 @pytest.mark.parametrize(("question", "value", "message"), ADOPTION_ANSWERS)
 def test_invalid_adoption_answer_is_refused_naming_the_question_and_what_is_accepted(
     tmp_path: Path, question: str, value: str, message: str
@@ -226,6 +229,7 @@ def test_invalid_adoption_answer_is_refused_naming_the_question_and_what_is_acce
     assert not destination.exists()
 
 
+@pytest.mark.render
 def test_python_version_outside_the_choices_is_refused(tmp_path: Path) -> None:
     destination = tmp_path / "project"
 
@@ -235,16 +239,17 @@ def test_python_version_outside_the_choices_is_refused(tmp_path: Path) -> None:
     assert not destination.exists()
 
 
-@pytest.mark.parametrize(
-    ("project_name", "package_name"),
-    [
-        pytest.param("2024 Music", "_2024_music", id="digit-first"),
-        pytest.param("Café Müller", "cafe_muller", id="accents"),
-        pytest.param("Cafe\u0301 Mu\u0308ller", "cafe_muller", id="combining-accents"),
-        pytest.param("Straße Œuvre Łódź", "strasse_oeuvre_lodz", id="ligatures"),
-        pytest.param("音楽", "project", id="no-latin-letter"),
-    ],
-)
+DERIVED_NAMES = [
+    pytest.param("2024 Music", "_2024_music", id="digit-first"),
+    pytest.param("Café Müller", "cafe_muller", id="accents"),
+    pytest.param("Cafe\u0301 Mu\u0308ller", "cafe_muller", id="combining-accents"),
+    pytest.param("Straße Œuvre Łódź", "strasse_oeuvre_lodz", id="ligatures"),
+    pytest.param("音楽", "project", id="no-latin-letter"),
+]
+
+
+@pytest.mark.render
+@pytest.mark.parametrize(("project_name", "package_name"), DERIVED_NAMES)
 def test_package_name_derived_from_any_project_name_is_a_valid_identifier(
     tmp_path: Path, project_name: str, package_name: str
 ) -> None:
@@ -256,6 +261,7 @@ def test_package_name_derived_from_any_project_name_is_a_valid_identifier(
     assert DISTRIBUTION_NAME.match(distribution), distribution
 
 
+@pytest.mark.render
 def test_quotes_and_backslashes_in_user_text_land_escaped_in_python_and_toml(
     tmp_path: Path,
 ) -> None:
@@ -288,6 +294,7 @@ def test_quotes_and_backslashes_in_user_text_land_escaped_in_python_and_toml(
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.render
 def test_a_long_project_name_and_an_empty_description_give_a_clean_docstring(
     tmp_path: Path,
 ) -> None:
@@ -307,6 +314,7 @@ def test_a_long_project_name_and_an_empty_description_give_a_clean_docstring(
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.render
 def test_a_project_name_too_long_for_a_file_name_gives_a_package_name_cut_at_a_word(
     tmp_path: Path,
 ) -> None:
@@ -319,6 +327,7 @@ def test_a_project_name_too_long_for_a_file_name_gives_a_package_name_cut_at_a_w
     assert readme.startswith(f"# {project_name}\n")
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_the_longest_package_name_accepted_renders_lint_clean(
     tmp_path: Path, database: str
@@ -335,6 +344,7 @@ def test_the_longest_package_name_accepted_renders_lint_clean(
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.render
 def test_valid_unusual_package_name_is_accepted(tmp_path: Path) -> None:
     root = render(tmp_path / "project", package_name="_private_music2")
 
@@ -387,28 +397,29 @@ def adopting(name: str, message: str) -> object:
     return pytest.param(name, message, id=f"existing:package_name={name!r}")
 
 
-@pytest.mark.parametrize(
-    ("name", "message"),
-    [
-        adopting(
-            "tests",
-            "package_name 'tests' is the package the suite is copied into (tests/plugins): "
-            "give the import name of your application's code, not of its tests.",
-        ),
-        adopting(
-            "pytest_asyncio",
-            "package_name 'pytest_asyncio' is the import name of a package the test suite "
-            "installs or imports, and would clash with it at import: give the import name of "
-            "your application's code.",
-        ),
-        adopting(
-            "json",
-            "package_name 'json' shadows the standard-library module 'json': "
-            "choose another name (e.g. json_app).",
-        ),
-        adopting("My-App", f"package_name 'My-App' {NOT_AN_IMPORT_NAME}"),
-    ],
-)
+ADOPTING_NAMES = [
+    adopting(
+        "tests",
+        "package_name 'tests' is the package the suite is copied into (tests/plugins): "
+        "give the import name of your application's code, not of its tests.",
+    ),
+    adopting(
+        "pytest_asyncio",
+        "package_name 'pytest_asyncio' is the import name of a package the test suite "
+        "installs or imports, and would clash with it at import: give the import name of "
+        "your application's code.",
+    ),
+    adopting(
+        "json",
+        "package_name 'json' shadows the standard-library module 'json': "
+        "choose another name (e.g. json_app).",
+    ),
+    adopting("My-App", f"package_name 'My-App' {NOT_AN_IMPORT_NAME}"),
+]
+
+
+@pytest.mark.render
+@pytest.mark.parametrize(("name", "message"), ADOPTING_NAMES)
 def test_adopting_refuses_a_package_name_that_clashes_with_what_the_copy_adds(
     tmp_path: Path, name: str, message: str
 ) -> None:
@@ -421,6 +432,7 @@ def test_adopting_refuses_a_package_name_that_clashes_with_what_the_copy_adds(
     assert not destination.exists()
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("name", ["src", "app"])
 def test_adopting_accepts_the_projects_real_import_name_even_src(tmp_path: Path, name: str) -> None:
     """An adopting copy creates no src/ and none of the reference backend's dependencies."""
@@ -453,3 +465,82 @@ def test_every_name_an_adopting_copy_refuses_is_a_dependency_name_too() -> None:
 
     assert suite_imports - listed_names("dependency-import-names.jinja") == set()
     assert test_dependencies - suite_imports == set()
+
+
+# -- the same answers, through copier.yml's validators in-process (harness.answers) --
+
+
+@pytest.mark.parametrize(("question", "value", "message"), INVALID_ANSWERS)
+def test_copier_yml_refuses_each_invalid_answer_with_its_message(
+    question: str, value: str, message: str
+) -> None:
+    assert first_refusal(**{question: value}) == (
+        f"Validation error for question '{question}': {message}"
+    )
+
+
+@pytest.mark.parametrize(("question", "value", "message"), ADOPTION_ANSWERS)
+def test_copier_yml_refuses_each_invalid_adoption_answer_with_its_message(
+    question: str, value: str, message: str
+) -> None:
+    assert first_refusal(backend="existing", **{question: value}) == (
+        f"Validation error for question '{question}': {message}"
+    )
+
+
+@pytest.mark.parametrize(("name", "message"), ADOPTING_NAMES)
+def test_copier_yml_refuses_an_adopted_package_name_that_clashes(name: str, message: str) -> None:
+    assert first_refusal(backend="existing", package_name=name) == (
+        f"Validation error for question 'package_name': {message}"
+    )
+
+
+@pytest.mark.parametrize(("project_name", "package_name"), DERIVED_NAMES)
+def test_copier_yml_derives_an_accepted_identifier_from_any_project_name(
+    project_name: str, package_name: str
+) -> None:
+    assert resolved(project_name=project_name)["package_name"] == package_name
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        pytest.param({}, id="defaults"),
+        pytest.param({"package_name": "_private_music2"}, id="unusual-package-name"),
+        pytest.param({"backend": "existing", "package_name": "src"}, id="adopting-src"),
+        pytest.param({"backend": "existing", "database_url_env": "none"}, id="no-variable"),
+        pytest.param({"project_name": ("Music " * 50).strip()}, id="very-long-project-name"),
+    ],
+)
+def test_copier_yml_accepts_the_default_and_unusual_valid_answers(
+    answers: dict[str, str],
+) -> None:
+    assert first_refusal(**answers) is None
+
+
+def test_quotes_and_backslashes_land_escaped_in_the_package_docstring_and_pyproject(
+    tmp_path: Path,
+) -> None:
+    """The in-process half of the render test above (which also runs ruff on the result)."""
+    project_name = 'Rock \'n\' Roll "Live" \\ """Deluxe"""'
+    description = 'Ends a string """ or escapes \\" it \u2013 \u2018quoted\u2019 \u2013 ending in "'
+    author = 'Ada "The Countess" \\ Lovelace'
+    email = "ada.o'brien+{music}@example.com"
+    answers = {
+        "project_name": project_name,
+        "description": description,
+        "author_name": author,
+        "author_email": email,
+    }
+
+    root = render_files(
+        tmp_path, ["src/{{ package_name }}/__init__.py", "pyproject.toml"], **answers
+    )
+
+    package = root / "src/rock_n_roll_live_deluxe/__init__.py"
+    docstring = ast.get_docstring(ast.parse(package.read_text()), clean=False)
+    assert docstring == f"{project_name}.\n\n{description}\n"
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    assert project["description"] == description
+    assert project["authors"] == [{"name": author, "email": email}]
+    assert project["name"] == "rock-n-roll-live-deluxe"

@@ -326,6 +326,7 @@ def test_with_every_test_guarded_the_database_is_refused_outside_any_binding(
 # -- the database_url_env answer ------------------------------------------------
 
 
+@pytest.mark.render
 @pytest.mark.parametrize(
     ("answer", "constant"),
     [
@@ -341,6 +342,7 @@ def test_database_url_env_may_name_no_variable(tmp_path: Path, answer: str, cons
     assert constant in (root / "tests/plugins/answers.py").read_text()
 
 
+@pytest.mark.render
 def test_database_url_env_that_is_no_variable_name_is_refused_offering_none(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"^Validation error") as refusal:
         render(tmp_path / "project", backend="existing", database_url_env="DB URL")

@@ -16,6 +16,8 @@ import pytest
 
 from harness.project import GeneratedProject, PytestRun
 
+pytestmark = pytest.mark.render
+
 PLANTED = "tests/unit/domain/test_planted_budget_faults.py"
 PLANTED_TESTS = """
 import asyncio

@@ -146,6 +146,7 @@ def test_default_render_meets_fail_under_and_its_summary_shows_the_run(
     assert "files skipped due to complete coverage" in coverage.stdout
 
 
+@pytest.mark.render
 def test_budget_findings_reach_the_json_report_and_the_summary(
     scratch_project: GeneratedProject, tmp_path: Path
 ) -> None:

@@ -10,14 +10,16 @@ from __future__ import annotations
 import itertools
 import re
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
+import check_jsonschema
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from harness.answers import render_files
 from harness.project import TEMPLATE_ROOT, render
 from harness.sharing import build_once
 
@@ -32,6 +34,15 @@ PINNED_USES = re.compile(
 REPOSITORY_WORKFLOWS = sorted((TEMPLATE_ROOT / ".github/workflows").glob("*.yml"))
 ANSWERS = list(itertools.product(["sqlite", "postgresql"], [1, 3], [True, False]))
 """database x ci_shards x http_api: every answer that changes the workflow's text."""
+RENDERED_FILES = (
+    WORKFLOW,
+    DEPENDABOT,
+    ".gitignore",
+    "pyproject.toml",
+    "README.md",
+    "docs/testing.md",
+)
+"""The files of a render that the tests below read."""
 
 
 def render_id(database: str, shards: int, http_api: bool) -> str:
@@ -58,14 +69,11 @@ def dependency_names(root: Path) -> list[str]:
 
 
 def schema_errors(schema: str, *files: Path) -> str:
-    """check-jsonschema's complaints about the files, or "" when they are valid."""
-    result = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, *map(str, files)],
-        capture_output=True,
-        text=True,
-        check=False,
+    """check-jsonschema's complaints about the files, or "" when they are valid (in-process)."""
+    result = CliRunner().invoke(
+        check_jsonschema.main, ["--builtin-schema", schema, *map(str, files)]
     )
-    return "" if result.returncode == 0 else result.stdout + result.stderr
+    return "" if result.exit_code == 0 else result.output
 
 
 def pins(path: Path) -> dict[str, set[tuple[str, str]]]:
@@ -77,9 +85,30 @@ def pins(path: Path) -> dict[str, set[tuple[str, str]]]:
     return found
 
 
-@pytest.fixture(scope="module")
-def renders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every answer's rendered project, by render_id (rendered, not installed; once per session)."""
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param("copier", marks=pytest.mark.render), pytest.param("in-process")],
+)
+def renders(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
+    """Every answer's rendered project, by render_id (rendered, not installed; once per session).
+
+    Each test runs twice: on Copier's whole renders (marker ``render``), and on the
+    files these tests read, rendered in-process from the same answers (default run).
+    """
+    if request.param == "in-process":
+        base = tmp_path_factory.mktemp("workflow-files")
+        return {
+            render_id(*answers): render_files(
+                base / render_id(*answers),
+                RENDERED_FILES,
+                database=answers[0],
+                ci_shards=answers[1],
+                http_api=answers[2],
+            )
+            for answers in ANSWERS
+        }
 
     def render_all(base: Path) -> None:
         for database, shards, http_api in ANSWERS:
@@ -222,6 +251,7 @@ def test_workflow_lints_runs_fast_suite_on_push_and_everything_on_default_branch
     assert "if" not in jobs["tests"]
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("python_version", PYTHONS)
 def test_fast_suite_runs_on_every_supported_python(tmp_path: Path, python_version: str) -> None:
     jobs = load_workflow(render(tmp_path / "project", python_version=python_version))["jobs"]
@@ -358,6 +388,7 @@ def test_lock_file_is_committed_and_ci_reports_are_ignored(renders: dict[str, Pa
     assert "commit it with the rest" in message
 
 
+@pytest.mark.render
 def test_ci_none_renders_no_github_folder_and_no_durations(tmp_path: Path) -> None:
     root = render(tmp_path / "project", ci="none", ci_shards=3)
 
@@ -367,6 +398,7 @@ def test_ci_none_renders_no_github_folder_and_no_durations(tmp_path: Path) -> No
     assert "## Continuous integration" not in (root / "README.md").read_text()
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("shards", [0, -2])
 def test_ci_shards_below_one_is_refused_with_what_is_accepted(tmp_path: Path, shards: int) -> None:
     destination = tmp_path / "project"

@@ -22,6 +22,7 @@ import pytest
 from harness.culprits import FOLDER, assert_only_culprits_fail, run_culprits
 from harness.project import GeneratedProject
 
+pytestmark = pytest.mark.render
 TIMEOUT = ("-o", "pyramid_integration_timeout=5")
 """Short, so that the runaway statements cost seconds; far above what the other tests take."""
 

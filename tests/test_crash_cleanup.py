@@ -333,6 +333,7 @@ def waiting_project(scratch_project: GeneratedProject) -> GeneratedProject:
     return scratch_project
 
 
+@pytest.mark.render
 @pytest.mark.parametrize(
     ("kill", "workers"),
     [
@@ -363,6 +364,7 @@ def test_killed_pytest_leaves_no_server_and_the_next_run_removes_its_folders(
     assert folders(temp_dir) == []
 
 
+@pytest.mark.render
 def test_killed_xdist_worker_leaves_no_server_and_the_next_run_removes_its_folder(
     waiting_project: GeneratedProject, temp_dir: Path
 ) -> None:
@@ -382,6 +384,7 @@ def test_killed_xdist_worker_leaves_no_server_and_the_next_run_removes_its_folde
     assert folders(temp_dir) == []
 
 
+@pytest.mark.render
 def test_a_live_run_s_folder_is_left_alone_and_nothing_is_said(
     scratch_project: GeneratedProject, temp_dir: Path
 ) -> None:
@@ -417,6 +420,7 @@ def databases_of(project: GeneratedProject, server_url: str, owner_tag: str) -> 
     return databases_like(project, server_url, f"%\\_test\\_{owner_tag}\\_%")
 
 
+@pytest.mark.render
 def test_killed_run_on_postgresql_leaves_databases_the_next_run_drops(
     killed_library_project: GeneratedProject, server_url: str, temp_dir: Path
 ) -> None:

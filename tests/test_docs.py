@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from harness.project import TEMPLATE_ROOT, GeneratedProject, clean_environment
@@ -152,6 +153,7 @@ def test_guard_messages_in_the_docs_are_the_messages_the_code_prints(
     assert missing == []
 
 
+@pytest.mark.render
 def test_quickstart_commands_work_on_a_rendered_project(
     tmp_path: Path, default_project: GeneratedProject
 ) -> None:

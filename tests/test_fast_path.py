@@ -14,6 +14,8 @@ import pytest
 
 from harness.project import GeneratedProject
 
+pytestmark = pytest.mark.render
+
 INLINE_OFF = ("-o", "pyramid_sqlite_inline=false")
 
 DRIVER_PROBE = '''\

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from harness.project import GeneratedProject
 
 
@@ -17,6 +19,7 @@ def test_ruff_format_check_passes(default_project: GeneratedProject) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.render  # about 20 s of mypy: the full run and CI check it
 def test_mypy_strict_passes_on_src_and_tests(default_project: GeneratedProject) -> None:
     result = default_project.run(default_project.bin("mypy"))
 

@@ -11,7 +11,8 @@ from collections import Counter
 
 import pytest
 
-from harness.project import GeneratedProject, collected_ids
+from harness.project import GeneratedProject
+from harness.sharing import collected_ids
 from harness.suite_run import SuiteRun
 
 DESELECTED_BY_DEFAULT = ("slow", "performance", "diagnostic")
@@ -34,8 +35,6 @@ def test_default_selection_passes_without_slow_performance_or_diagnostic_tests(
     assert "failed" not in run.outcomes
     assert "error" not in run.outcomes
     assert run.nodeids("PASSED") == selected
-    deselected = set(collected_ids(default_project, "-m", "")) - selected
-    assert len(deselected) >= len(DESELECTED_BY_DEFAULT)
 
 
 def test_suite_passes_in_random_order_with_two_workers(default_run: SuiteRun) -> None:
@@ -47,12 +46,14 @@ def test_suite_passes_in_random_order_with_two_workers(default_run: SuiteRun) ->
     assert "failed" not in run.outcomes
 
 
+@pytest.mark.render
 def test_empty_marker_expression_runs_every_test_including_deselected_ones(
     default_project: GeneratedProject,
 ) -> None:
     default = collected_ids(default_project)
     everything = collected_ids(default_project, "-m", "")
     extra = set(everything) - set(default)
+    assert len(extra) >= len(DESELECTED_BY_DEFAULT)
 
     for marker in DESELECTED_BY_DEFAULT:
         marked = collected_ids(default_project, "-m", marker)
@@ -63,14 +64,18 @@ def test_empty_marker_expression_runs_every_test_including_deselected_ones(
     assert run.outcomes["passed"] == len(extra)
 
 
-def test_unit_marker_selects_exactly_the_unit_folder_and_is_a_partial_run(
-    default_project: GeneratedProject,
-) -> None:
+@pytest.mark.render  # the tier markers by folder are also checked in-process
+def test_unit_marker_selects_exactly_the_unit_folder(default_project: GeneratedProject) -> None:
     unit = collected_ids(default_project, "-m", "unit")
 
     assert unit
     assert all(node_id.startswith("tests/unit/") for node_id in unit)
     assert set(unit) == {i for i in collected_ids(default_project) if i.startswith("tests/unit/")}
+
+
+@pytest.mark.render  # the shape plugin's partial runs are also checked in-process
+def test_a_unit_only_run_passes_and_is_a_partial_run(default_project: GeneratedProject) -> None:
+    unit = collected_ids(default_project, "-m", "unit")
     run = default_project.pytest(
         "-m", "unit", "--pyramid-strict", *NO_BUDGETS, "-o", "pyramid_target=98/1/1"
     )

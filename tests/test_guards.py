@@ -2,7 +2,10 @@
 
 Every scenario drops a test that breaks one rule into a rendered project, runs
 it with the project's own pytest, and checks the documented message; then runs
-the corrected test and checks that it passes.
+the corrected test and checks that it passes. These carry the marker ``render``;
+the default run drops three offenders into one project and runs it once
+(``test_three_guards_fire_in_one_run_of_a_rendered_project``), and checks the
+budget and shape messages in-process (``test_pyramid_plugins.py``).
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import re
 import shutil
 from pathlib import Path
 from textwrap import dedent
+
+import pytest
 
 from harness.project import GeneratedProject
 from harness.suite_run import SuiteRun
@@ -26,24 +31,57 @@ def write_test(project: GeneratedProject, path: str, body: str) -> str:
     return path
 
 
+# -- the default run's three, in one run ---------------------------------------
+
+
+def test_three_guards_fire_in_one_run_of_a_rendered_project(
+    scratch_project: GeneratedProject,
+) -> None:
+    """A second connection inside db_session, a unit test asking for it, rows left behind."""
+    lock = write_test(scratch_project, INTEGRATION.replace(".py", "_lock.py"), LOCK_OFFENDER)
+    unit = write_test(scratch_project, UNIT.replace(".py", "_unit.py"), UNIT_OFFENDER)
+    pollution = INTEGRATION.replace(".py", "_pollution.py")
+    write_test(scratch_project, pollution, POLLUTING_TEST.format(tracking="pass"))
+
+    run = scratch_project.pytest(lock, unit, pollution, "-p", "no:randomly")
+
+    run.assert_outcomes(passed=1, failed=1, error=2)
+    assert (
+        "DatabaseAccessError: A second database connection was opened while db_session"
+        in run.output
+    )
+    assert (
+        "test_scenario_unit.py::test_wants_database requests db_session, but unit tests are "
+        "isolated from the database. Fix: use make_mock_uow() from tests.fixtures, or move "
+        "the test to tests/integration/"
+    ) in run.output
+    assert (
+        "- table 'tracks': 1 row(s); tracked nothing for table 'tracks': "
+        "add test_data_tracker.add_track(id)"
+    ) in run.output
+
+
 # -- lock prevention ---------------------------------------------------------
 
+LOCK_OFFENDER = """
+from sqlalchemy import text
+from music_library.infrastructure.persistence import get_session
 
+async def test_opens_second_session(db_session):
+    async with get_session() as session:
+        await session.execute(text("SELECT 1"))
+"""
+UNIT_OFFENDER = """
+async def test_wants_database(db_session):
+    pass
+"""
+
+
+@pytest.mark.render
 def test_get_session_inside_db_session_fails_at_once_naming_db_session(
     scratch_project: GeneratedProject,
 ) -> None:
-    path = write_test(
-        scratch_project,
-        INTEGRATION,
-        """
-        from sqlalchemy import text
-        from music_library.infrastructure.persistence import get_session
-
-        async def test_opens_second_session(db_session):
-            async with get_session() as session:
-                await session.execute(text("SELECT 1"))
-        """,
-    )
+    path = write_test(scratch_project, INTEGRATION, LOCK_OFFENDER)
 
     run = scratch_project.pytest(path)
 
@@ -58,6 +96,7 @@ def test_get_session_inside_db_session_fails_at_once_naming_db_session(
     assert "database is locked" not in run.output.split("DatabaseAccessError")[0]
 
 
+@pytest.mark.render
 def test_any_other_engine_inside_db_session_is_refused(scratch_project: GeneratedProject) -> None:
     path = write_test(
         scratch_project,
@@ -82,6 +121,7 @@ def test_any_other_engine_inside_db_session_is_refused(scratch_project: Generate
     assert "A second database connection was opened while db_session" in run.output
 
 
+@pytest.mark.render
 def test_passing_db_session_down_is_the_fix_for_the_lock_guard(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -106,17 +146,11 @@ def test_passing_db_session_down_is_the_fix_for_the_lock_guard(
 # -- unit purity -------------------------------------------------------------
 
 
+@pytest.mark.render
 def test_unit_test_requesting_db_session_is_refused_with_where_it_belongs(
     scratch_project: GeneratedProject,
 ) -> None:
-    path = write_test(
-        scratch_project,
-        UNIT,
-        """
-        async def test_wants_database(db_session):
-            pass
-        """,
-    )
+    path = write_test(scratch_project, UNIT, UNIT_OFFENDER)
 
     run = scratch_project.pytest(path)
 
@@ -128,6 +162,7 @@ def test_unit_test_requesting_db_session_is_refused_with_where_it_belongs(
     ) in run.output
 
 
+@pytest.mark.render
 def test_unit_test_opening_a_connection_is_refused(scratch_project: GeneratedProject) -> None:
     path = write_test(
         scratch_project,
@@ -160,6 +195,7 @@ def test_unit_test_opening_a_connection_is_refused(scratch_project: GeneratedPro
 # -- production database -----------------------------------------------------
 
 
+@pytest.mark.render
 def test_environment_database_url_is_never_touched(
     scratch_project: GeneratedProject, tmp_path: Path
 ) -> None:
@@ -212,6 +248,7 @@ async def test_commits_for_real(test_data_tracker):
 """
 
 
+@pytest.mark.render
 def test_rows_left_behind_fail_the_test_naming_table_and_count(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -227,6 +264,7 @@ def test_rows_left_behind_fail_the_test_naming_table_and_count(
     ) in run.output
 
 
+@pytest.mark.render
 def test_tracking_every_committed_row_is_the_fix_for_pollution(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -259,6 +297,7 @@ async def test_loading(db_session, assert_max_queries):
 """
 
 
+@pytest.mark.render
 def test_one_query_per_track_fails_listing_the_statements(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -275,6 +314,7 @@ def test_one_query_per_track_fails_listing_the_statements(
     assert "load the relationship with selectinload()" in run.output
 
 
+@pytest.mark.render
 def test_eager_loading_stays_within_budget_whatever_the_track_count(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -286,6 +326,7 @@ def test_eager_loading_stays_within_budget_whatever_the_track_count(
         scratch_project.pytest(path).assert_outcomes(passed=1, failed=0)
 
 
+@pytest.mark.render
 def test_assert_max_queries_misused_with_a_string_says_how_to_call_it(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -308,6 +349,7 @@ def test_assert_max_queries_misused_with_a_string_says_how_to_call_it(
 # -- hangs -------------------------------------------------------------------
 
 
+@pytest.mark.render
 def test_hanging_async_test_fails_with_traceback_at_the_await(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -346,6 +388,7 @@ def test_sleeps():
 """
 
 
+@pytest.mark.render
 def test_slow_unit_test_is_listed_with_time_budget_and_fix(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -362,6 +405,7 @@ def test_slow_unit_test_is_listed_with_time_budget_and_fix(
     )
 
 
+@pytest.mark.render
 def test_strict_mode_turns_an_over_budget_test_into_a_failure(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -374,6 +418,7 @@ def test_strict_mode_turns_an_over_budget_test_into_a_failure(
     assert "Over budget (--pyramid-strict)" in run.output
 
 
+@pytest.mark.render
 def test_marking_it_slow_or_raising_the_budget_clears_the_finding(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -387,6 +432,7 @@ def test_marking_it_slow_or_raising_the_budget_clears_the_finding(
     run.assert_outcomes(passed=1, error=0)
 
 
+@pytest.mark.render
 def test_bad_budget_setting_is_a_usage_error_naming_key_and_example(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -420,10 +466,11 @@ def test_full_run_reports_each_tier_against_the_target_and_writes_json(
         assert f"{name:<12} {tiers[name]['count']:>5}" in run.output
 
 
+@pytest.mark.render
 def test_narrowed_runs_are_reported_as_partial_not_judged(
     default_project: GeneratedProject,
 ) -> None:
-    # -m unit: see test_generated_suite's unit marker test, which reads the same run.
+    # -m unit: see test_generated_suite's unit-only run.
     for args, reason in [
         (["-k", "playlist", "tests/unit"], "partial run (-k 'playlist')"),
         (["tests/unit/domain"], "partial run (tests/unit/domain)"),
@@ -435,6 +482,7 @@ def test_narrowed_runs_are_reported_as_partial_not_judged(
         assert f"{reason}: shape not judged" in run.output
 
 
+@pytest.mark.render
 def test_strict_full_run_out_of_tolerance_fails(scratch_project: GeneratedProject) -> None:
     """A whole suite of unit tests alone is 100/0/0: far out of the default 60/35/5."""
     for tier in ("integration", "e2e"):
@@ -448,6 +496,7 @@ def test_strict_full_run_out_of_tolerance_fails(scratch_project: GeneratedProjec
     assert "shape is out of tolerance: the run fails (--pyramid-strict)" in run.output
 
 
+@pytest.mark.render
 def test_bad_pyramid_target_is_a_usage_error(default_project: GeneratedProject) -> None:
     run = default_project.pytest("-o", "pyramid_target=60/40")
 
@@ -458,6 +507,7 @@ def test_bad_pyramid_target_is_a_usage_error(default_project: GeneratedProject) 
 # -- switching the guards off (for benchmarks) -------------------------------
 
 
+@pytest.mark.render
 def test_guards_switched_off_let_the_lock_violation_through(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -483,6 +533,7 @@ def test_guards_switched_off_let_the_lock_violation_through(
 # environment's SQLite file nor SQLAlchemy's ``file:...?uri=true`` form reaches it.
 
 
+@pytest.mark.render
 def test_symlink_and_file_uri_to_the_environment_database_are_refused(
     scratch_project: GeneratedProject, tmp_path: Path
 ) -> None:
@@ -551,6 +602,7 @@ def test_sleeps():
 BUDGET_SPLIT = r"test_{name}: unit test took \d+ ms \((\d+) ms computing, (\d+) ms waiting\)"
 
 
+@pytest.mark.render
 def test_unit_test_that_computes_or_sleeps_is_over_budget_with_the_time_split(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -586,6 +638,7 @@ def pytest_runtest_makereport(item, call):
 """
 
 
+@pytest.mark.render
 def test_hang_failure_is_reported_even_when_writing_it_outlasts_the_backstop(
     scratch_project: GeneratedProject,
 ) -> None:
@@ -609,6 +662,7 @@ def test_hang_failure_is_reported_even_when_writing_it_outlasts_the_backstop(
     assert "Hang guard: this unit test was still waiting after 0.5 s" in run.output
 
 
+@pytest.mark.render
 def test_port_mocks_refuse_unknown_methods_and_wrong_arguments(
     scratch_project: GeneratedProject,
 ) -> None:

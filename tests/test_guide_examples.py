@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from harness.project import GeneratedProject
+
+pytestmark = pytest.mark.render
 
 GUIDE_STYLE_TESTS = """
 import pytest

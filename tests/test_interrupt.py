@@ -19,6 +19,8 @@ import pytest
 
 from harness.project import GeneratedProject, clean_environment
 
+pytestmark = pytest.mark.render
+
 PLANTED = """
 import asyncio
 import os

@@ -17,6 +17,7 @@ import pytest
 from harness.culprits import FOLDER, assert_only_culprits_fail, run_culprits
 from harness.project import GeneratedProject
 
+pytestmark = pytest.mark.render
 ENDED = "Failed: db_session's transaction was ended by the code under test: "
 CULPRITS = {
     "test_fault_second_session.py": """

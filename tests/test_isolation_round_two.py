@@ -24,6 +24,7 @@ from harness.culprits import FOLDER, WIDE, assert_only_culprits_fail, run_culpri
 from harness.project import GeneratedProject
 from tests.test_isolation_faults import EMPTY_CHECKS, EMPTY_TESTS
 
+pytestmark = pytest.mark.render
 CULPRITS = {
     "test_round_two_guide_pattern.py": """
         from music_library.domain import Artist, Track

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import tomllib
 
+import pytest
+
 from harness.plugin_modules import load_plugin
 from harness.project import GeneratedProject
 
@@ -64,6 +66,7 @@ def test_plugin_registers_every_marker_where_the_configuration_has_none() -> Non
     ]
 
 
+@pytest.mark.render
 def test_generated_project_shows_each_marker_once(default_project: GeneratedProject) -> None:
     run = default_project.pytest("--markers")
 

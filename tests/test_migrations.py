@@ -22,6 +22,8 @@ import pytest
 
 from harness.project import TEMPLATE_ROOT, GeneratedProject, PytestRun, render
 
+pytestmark = pytest.mark.render
+
 MIGRATION_TESTS = "tests/integration/test_migrations.py"
 ISOLATION_TESTS = "tests/integration/repositories/test_isolation.py"
 MODELS = "src/music_library/infrastructure/persistence/models.py"

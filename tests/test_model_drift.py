@@ -13,8 +13,12 @@ import re
 import stat
 from pathlib import Path
 
+import pytest
+
 from harness.project import GeneratedProject
 from tests.test_migrations import MODELS, add_genre_to_tracks, failure_of
+
+pytestmark = pytest.mark.render
 
 
 def project_files(project: GeneratedProject) -> set[str]:

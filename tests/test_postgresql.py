@@ -16,6 +16,8 @@ import pytest
 from harness.postgres import databases_like, path_without_postgresql
 from harness.project import QUALITY_CHECKS, GeneratedProject
 
+pytestmark = pytest.mark.render
+
 NO_SERVER = (
     "No PostgreSQL server for the integration and E2E tests: TEST_DATABASE_URL is not set "
     "and the PostgreSQL server programs (initdb, pg_ctl) are not on PATH."

@@ -10,7 +10,11 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from harness.project import GeneratedProject
+
+pytestmark = pytest.mark.render
 
 HEADING = "Release notes\n=============\n\nText under a setext heading.\n"
 CONFLICT = (

@@ -180,6 +180,7 @@ def test_the_run_folder_is_made_once_and_inherited(
 # -- in a rendered project ---------------------------------------------------
 
 
+@pytest.mark.render
 def test_a_run_without_database_tests_builds_nothing(
     scratch_project: GeneratedProject, tmp_path: Path
 ) -> None:
@@ -190,6 +191,7 @@ def test_a_run_without_database_tests_builds_nothing(
         assert probed.run_folder == [], args  # no template, no lock, no outcome
 
 
+@pytest.mark.render
 def test_two_workers_share_one_build_of_the_template(
     scratch_project: GeneratedProject, tmp_path: Path
 ) -> None:
@@ -200,6 +202,7 @@ def test_two_workers_share_one_build_of_the_template(
     assert probed.run_folder == ["template.db", "template.json", "template.lock"]
 
 
+@pytest.mark.render
 def test_a_failed_build_fails_database_tests_and_is_explained_once(
     scratch_project: GeneratedProject, tmp_path: Path
 ) -> None:
@@ -216,6 +219,7 @@ def test_a_failed_build_fails_database_tests_and_is_explained_once(
     assert run.outcomes.get("failed", 0) + run.outcomes.get("error", 0) >= 50
 
 
+@pytest.mark.render
 def test_postgresql_databases_are_made_on_first_use_and_all_dropped(
     postgresql_project: GeneratedProject, server_url: str, tmp_path: Path
 ) -> None:

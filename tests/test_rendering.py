@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness.answers import render_files
 from harness.project import TEMPLATE_ROOT, GeneratedProject, render
 
 GUIDE_LAYOUT = [
@@ -83,6 +84,7 @@ def test_rendered_files_contain_no_unrendered_jinja(default_project: GeneratedPr
     assert not list(default_project.root.rglob("*.jinja"))
 
 
+@pytest.mark.render
 def test_package_name_is_derived_from_the_project_name(tmp_path: Path) -> None:
     root = render(tmp_path / "radio", project_name="Indie Radio 2.0!")
 
@@ -92,6 +94,7 @@ def test_package_name_is_derived_from_the_project_name(tmp_path: Path) -> None:
     assert pyproject["project"]["scripts"]["music-library"] == "indie_radio_2_0.interface.cli:main"
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("python_version", ["3.12", "3.14"])
 def test_python_version_sets_requires_python_and_tool_targets(
     tmp_path: Path, default_project: GeneratedProject, python_version: str
@@ -108,6 +111,7 @@ def test_python_version_sets_requires_python_and_tool_targets(
     assert lint.returncode == 0, lint.stdout
 
 
+@pytest.mark.render
 def test_quoted_answers_render_valid_toml(tmp_path: Path) -> None:
     root = render(
         tmp_path / "project",
@@ -126,3 +130,36 @@ def test_copier_configuration_never_needs_trust_to_copy() -> None:
     assert "_tasks" not in config
     assert "_jinja_extensions" not in config
     assert config["_envops"]["undefined"] == "jinja2.StrictUndefined"
+
+
+# -- the same answers, pyproject.toml rendered in-process (harness.answers) ----
+
+
+def test_a_derived_package_name_names_the_distribution_and_the_script(tmp_path: Path) -> None:
+    root = render_files(tmp_path, ["pyproject.toml"], project_name="Indie Radio 2.0!")
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+
+    assert pyproject["project"]["name"] == "indie-radio-2-0"
+    assert pyproject["project"]["scripts"]["music-library"] == "indie_radio_2_0.interface.cli:main"
+
+
+@pytest.mark.parametrize("python_version", ["3.11", "3.12", "3.13", "3.14"])
+def test_python_version_sets_requires_python_and_tool_targets_in_pyproject(
+    tmp_path: Path, python_version: str
+) -> None:
+    root = render_files(tmp_path, ["pyproject.toml"], python_version=python_version)
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+
+    assert pyproject["project"]["requires-python"] == f">={python_version}"
+    assert pyproject["tool"]["ruff"]["target-version"] == "py" + python_version.replace(".", "")
+    assert pyproject["tool"]["mypy"]["python_version"] == python_version
+
+
+def test_quoted_answers_land_in_valid_toml(tmp_path: Path) -> None:
+    description = 'Playlists "for real" \\ with a backslash'
+    answers = {"description": description, "author_name": "O'Brien"}
+    root = render_files(tmp_path, ["pyproject.toml"], **answers)
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+
+    assert pyproject["project"]["description"] == description
+    assert pyproject["project"]["authors"] == [{"name": "O'Brien", "email": "you@example.com"}]

@@ -16,6 +16,8 @@ import pytest
 
 from harness.project import GeneratedProject, PytestRun
 
+pytestmark = pytest.mark.render
+
 E2E_TIMEOUT = "15"
 PLANTED = "tests/e2e/test_planted_waits.py"
 FILES = {

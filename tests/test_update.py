@@ -23,7 +23,7 @@ from copier.errors import UnsafeTemplateError
 from harness.project import TEMPLATE_ROOT, GeneratedProject
 from harness.sharing import build_once
 
-pytestmark = pytest.mark.usefixtures("git_identity")
+pytestmark = [pytest.mark.render, pytest.mark.usefixtures("git_identity")]
 
 NOT_COPIED = shutil.ignore_patterns(
     ".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", "site", "uv.lock"
