@@ -14,6 +14,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -97,3 +99,23 @@ def plugin_arguments(*names: str) -> list[str]:
     for name in names:
         arguments += ["-p", load_plugin(name).__name__]
     return arguments
+
+
+@contextmanager
+def loaded_with(name: str, **stand_ins: object) -> Iterator[ModuleType]:
+    """Plugin ``name`` loaded afresh with some of its sibling modules stood in for.
+
+    ``loaded_with("adopting", suite_requirements=SimpleNamespace(REQUIREMENTS=[]))``:
+    the module reads the stand-in at import; ``sys.modules`` is put back afterwards.
+    """
+    names = [f"{PACKAGE}.{name}", *(f"{PACKAGE}.{sibling}" for sibling in stand_ins)]
+    saved = {module_name: sys.modules.pop(module_name, None) for module_name in names}
+    for sibling, stand_in in stand_ins.items():
+        sys.modules[f"{PACKAGE}.{sibling}"] = stand_in  # type: ignore[assignment]
+    try:
+        yield load_plugin(name)
+    finally:
+        for module_name, module in saved.items():
+            sys.modules.pop(module_name, None)
+            if module is not None:
+                sys.modules[module_name] = module

@@ -19,7 +19,7 @@ from types import ModuleType, SimpleNamespace
 
 import pytest
 
-from harness.plugin_modules import load_plugin
+from harness.plugin_modules import load_plugin, loaded_with
 from harness.project import TEMPLATE_ROOT
 
 
@@ -183,23 +183,13 @@ class FakeUv:
 
 @pytest.fixture
 def adopting() -> Iterator[ModuleType]:
-    """``adopting``, its rendered ``suite_requirements`` stood in for (a Jinja file)."""
+    """``adopting``, with the suite's requirements stood in for."""
     load_plugin("versions")
-    requirements = ModuleType("template_plugins.suite_requirements")
-    requirements.REQUIREMENTS = ["pytest>=8.4,<10", "pytest-asyncio>=1.1,<2"]  # type: ignore[attr-defined]
-    requirements.GREENLET = "greenlet>=3.1,<4"  # type: ignore[attr-defined]
-    saved = {name: sys.modules.pop(name, None) for name in (requirements.__name__, ADOPTING)}
-    sys.modules[requirements.__name__] = requirements
-    try:
-        yield load_plugin("adopting")
-    finally:
-        for name, module in saved.items():
-            sys.modules.pop(name, None)
-            if module is not None:
-                sys.modules[name] = module
-
-
-ADOPTING = "template_plugins.adopting"
+    requirements = SimpleNamespace(
+        REQUIREMENTS=["pytest>=8.4,<10", "pytest-asyncio>=1.1,<2"], GREENLET="greenlet>=3.1,<4"
+    )
+    with loaded_with("adopting", suite_requirements=requirements) as module:
+        yield module
 
 
 def test_the_adopting_command_records_strict_mode_when_pytest_asyncio_is_new(

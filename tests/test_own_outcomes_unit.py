@@ -12,11 +12,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import pytest
 
-from harness.plugin_modules import load_plugin
+from harness.plugin_modules import load_plugin, loaded_with
 
 pytest_plugins = ["pytester"]
 
@@ -78,20 +78,10 @@ raise SystemExit(1)
 
 @pytest.fixture
 def adopting() -> Iterator[ModuleType]:
-    """``adopting``, its rendered ``suite_requirements`` stood in for (a Jinja file)."""
-    requirements = ModuleType("template_plugins.suite_requirements")
-    requirements.REQUIREMENTS = []  # type: ignore[attr-defined]
-    requirements.GREENLET = "greenlet>=3.1,<4"  # type: ignore[attr-defined]
-    names = (requirements.__name__, "template_plugins.adopting")
-    saved = {name: sys.modules.pop(name, None) for name in names}
-    sys.modules[requirements.__name__] = requirements
-    try:
-        yield load_plugin("adopting")
-    finally:
-        for name, module in saved.items():
-            sys.modules.pop(name, None)
-            if module is not None:
-                sys.modules[name] = module
+    """``adopting``, with the suite's requirements stood in for."""
+    requirements = SimpleNamespace(REQUIREMENTS=[], GREENLET="greenlet>=3.1,<4")
+    with loaded_with("adopting", suite_requirements=requirements) as module:
+        yield module
 
 
 class Installer:
