@@ -29,6 +29,8 @@ ANSWERS = {
     "base_import": "warehouse.db:Model",
     "session_import": "warehouse.db:open_session",
     "entities_module": "warehouse.domain",
+    "unit_of_work_import": "warehouse.uow:unit_of_work",  # the seams' optional imports, linted
+    "engine_dispose_import": "warehouse.db:close_engine",
 }
 
 
