@@ -19,6 +19,8 @@ import pytest
 from harness.culprits import assert_only_culprits_fail, run_culprits, with_files
 from harness.project import GeneratedProject, PytestRun
 
+pytestmark = pytest.mark.render
+
 TIMEOUT = ("-o", "pyramid_integration_timeout=5")
 """Short, so that the runaway statements cost seconds; far above what the other tests take."""
 HANG = (

@@ -18,6 +18,8 @@ import pytest
 from harness.culprits import FOLDER, run_culprits, with_files
 from harness.project import GeneratedProject, PytestRun
 
+pytestmark = pytest.mark.render
+
 LATE_WRITER = """
     import asyncio
     import os
