@@ -13,25 +13,16 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from harness.fakes import FakeItem
 from harness.plugin_modules import load_plugin
 
 RUNAWAY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
-
-
-@dataclass
-class FakeItem:
-    nodeid: str
-
-    @property
-    def location(self) -> tuple[str, int | None, str]:
-        return (self.nodeid, 1, self.nodeid)
 
 
 # -- connection_state ----------------------------------------------------------

@@ -1,9 +1,9 @@
 """The requirements gate stops a run once, with a usage error, before the suite is imported.
 
-``requirements_gate`` (template/tests/plugins) is loaded first by an adopted
-project's root ``conftest.py``, which lists the suite's plugins through
-``suite_plugins``: with a package too old, none of them is imported (their
-import would crash) and configure raises the usage error, after the command
+An adopted project's root ``conftest.py`` lists the suite's plugins, or, with a
+package too old, ``requirements_gate`` (template/tests/plugins) instead: none of
+the suite's modules is imported (their import would crash) and configure raises
+the usage error, after the command
 line is parsed (raised at import, pytest 7 printed it a second time as a
 ``PluggyTeardownRaisedWarning``; the ``notes`` sample of test_adoption.py runs
 pytest 7.4). The template's root conftest runs here in-process, its plugins

@@ -7,22 +7,13 @@ with stand-in items and real threads, in-process.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 import pytest
 
+from harness.fakes import FakeItem
 from harness.plugin_modules import load_plugin
-
-
-@dataclass
-class FakeItem:
-    nodeid: str
-
-    @property
-    def location(self) -> tuple[str, int | None, str]:
-        return (self.nodeid, 1, self.nodeid)
 
 
 @pytest.fixture

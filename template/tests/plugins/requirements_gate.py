@@ -1,7 +1,7 @@
 """Stop a run whose installed packages the suite cannot work with, before the suite is imported.
 
-The root ``conftest.py`` lists this plugin first, and the suite's plugins only
-when ``versions.installed_problems`` finds nothing: the suite's own import is
+The root ``conftest.py`` lists this plugin instead of the suite's plugins when
+``versions.installed_problems`` finds something: the suite's own import is
 what would crash (pytest-asyncio 0.21 has no ``loop_scope``, SQLAlchemy 2.1
 without greenlet cannot run asyncio). The usage error is raised here, at
 configure, once the command line is parsed: raised while the conftest is
