@@ -3,7 +3,7 @@
 A session fixture runs once per worker: with ``-n 2`` the default render would be
 rendered, installed and its suite run twice. ``build_once`` puts the result in the
 session's shared temporary folder; the first worker to get there builds it under a
-file lock (the generated suite's own, ``provisioning.locked``), the others wait and
+file lock (the generated suite's own, ``owners.locked``), the others wait and
 reuse it.
 """
 
@@ -36,7 +36,7 @@ def build_once(
     A build that raised is not recorded as done: the next worker to ask tries again
     and gets the same error, so every test that needs it fails with the cause.
     """
-    locked = load_plugin("provisioning").locked  # the generated suite's lock, written once
+    locked = load_plugin("owners").locked  # the generated suite's lock, written once
     root = session_folder(tmp_path_factory)
     folder, done = root / name, root / f"{name}.built"
     with locked(root / f"{name}.lock"):
@@ -67,7 +67,7 @@ def collected_ids(project: GeneratedProject, *args: str) -> list[str]:
     Only for the shared renders, which no test edits: the answer is kept beside the
     project, so the second xdist worker reads it instead of collecting again.
     """
-    locked = load_plugin("provisioning").locked
+    locked = load_plugin("owners").locked
     key = hashlib.sha256("\0".join(args).encode()).hexdigest()[:16]
     record = project.root.parent / f"collected-{key}.json"
     with locked(record.with_suffix(".lock")):

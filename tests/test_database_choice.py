@@ -1,7 +1,7 @@
 """The database answer picks the provider when the suite runs; an unknown one is refused by name.
 
 Refused at render time by ``copier.yml``'s choices, and at run time (an answers
-file edited by hand, a provider module deleted) by ``environment.provider_module``,
+file edited by hand, a provider module deleted) by ``database.provider_module``,
 which ``database.pytest_configure`` calls first: never SQLite's behaviour.
 """
 
@@ -22,14 +22,14 @@ PROVIDERS = sorted(PLUGINS.glob("*_provider.py"))
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_the_provider_is_the_module_the_answer_names(database: str) -> None:
-    provider = load_plugin("environment").provider_module(database)
+    provider = load_plugin("database").provider_module(database)
 
     assert provider.__name__ == f"{PACKAGE}.{database}_provider"  # type: ignore[attr-defined]
 
 
 def test_an_unknown_database_stops_the_run_naming_it_and_the_known_ones() -> None:
     with pytest.raises(pytest.UsageError) as refused:
-        load_plugin("environment").provider_module("oracle")
+        load_plugin("database").provider_module("oracle")
 
     known = sorted(path.name.removesuffix("_provider.py") for path in PROVIDERS)
     assert "sqlite" in known
@@ -42,7 +42,7 @@ def test_an_unknown_database_stops_the_run_naming_it_and_the_known_ones() -> Non
 
 def test_a_database_name_that_is_no_module_name_is_refused_the_same_way() -> None:
     with pytest.raises(pytest.UsageError, match=r"^database = '\.\./x' in tests/plugins/answers"):
-        load_plugin("environment").provider_module("../x")
+        load_plugin("database").provider_module("../x")
 
 
 def test_an_unknown_database_is_refused_at_render_time_and_nothing_is_written(

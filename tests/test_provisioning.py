@@ -1,6 +1,6 @@
 """The test database is made lazily, built once per run, and a failed build is reported once.
 
-In-process tests drive ``provisioning.build_once`` from racing processes; the
+In-process tests drive ``database.build_once`` from racing processes; the
 rendered projects' runs carry a small probe plugin (``-p provisioning_probe``)
 that counts the schema builds and lists what exists just before the run cleans up.
 """
@@ -19,7 +19,8 @@ from harness.plugin_modules import load_plugin
 from harness.postgres import databases_like
 from harness.project import GeneratedProject, PytestRun
 
-provisioning = load_plugin("provisioning")
+database = load_plugin("database")
+environment = load_plugin("environment")
 
 PROBE = '''
 """Counts schema builds and lists the run's databases before the run cleans up."""
@@ -51,15 +52,16 @@ def pytest_configure(config):
 def pytest_sessionfinish(session):
     if hasattr(session.config, "workerinput"):
         return
-    folder = Path(os.environ["PYTEST_PYRAMID_RUN_FOLDER"])
+    handoff = json.loads(os.environ["PYTEST_PYRAMID_RUN"])
+    folder = Path(handoff["run_folder"])
     names = sorted(path.name for path in folder.iterdir())
     with LOG.open("a") as log:
         log.write(json.dumps({"run_folder": names}) + "\\n")
-        if "PYTEST_PYRAMID_POSTGRES_RUN" in os.environ:
-            log.write(json.dumps({"databases": run_databases()}) + "\\n")
+        if "postgres_run" in handoff:
+            log.write(json.dumps({"databases": run_databases(handoff["postgres_run"])}) + "\\n")
 
 
-def run_databases():
+def run_databases(prefix):
     import asyncio
 
     import asyncpg
@@ -70,7 +72,7 @@ def run_databases():
         try:
             rows = await connection.fetch(
                 "SELECT datname FROM pg_database WHERE starts_with(datname, $1)",
-                os.environ["PYTEST_PYRAMID_POSTGRES_RUN"],
+                prefix,
             )
         finally:
             await connection.close()
@@ -115,11 +117,11 @@ def build_in_a_process(folder: str, log: str, fail: bool) -> str | None:
         with open(log, "a") as file:
             file.write(f"{os.getpid()}\n")
         if fail:
-            raise provisioning.ProvisioningError("no schema today. Fix: nothing")
+            raise database.ProvisioningError("no schema today. Fix: nothing")
 
     try:
-        provisioning.build_once(Path(folder), build)
-    except provisioning.ProvisioningError as error:
+        database.build_once(Path(folder), build)
+    except database.ProvisioningError as error:
         return str(error)
     return None
 
@@ -134,15 +136,15 @@ def test_racing_processes_build_once_and_all_learn_the_outcome(tmp_path: Path, f
     assert len(log.read_text().splitlines()) == 1
     expected = "no schema today. Fix: nothing" if fail else None
     assert outcomes == [expected] * 4
-    assert provisioning.was_built(tmp_path)
+    assert database.was_built(tmp_path)
 
 
 def test_an_unexpected_error_is_reported_with_its_type(tmp_path: Path) -> None:
     def build() -> None:
         raise OSError("disk full")
 
-    with pytest.raises(provisioning.ProvisioningError, match=r"^OSError: disk full$"):
-        provisioning.build_once(tmp_path, build)
+    with pytest.raises(database.ProvisioningError, match=r"^OSError: disk full$"):
+        database.build_once(tmp_path, build)
 
 
 def test_an_interrupted_build_is_tried_again_by_the_next_process(tmp_path: Path) -> None:
@@ -150,31 +152,31 @@ def test_an_interrupted_build_is_tried_again_by_the_next_process(tmp_path: Path)
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        provisioning.build_once(tmp_path, interrupted)
-    assert not provisioning.was_built(tmp_path)
+        database.build_once(tmp_path, interrupted)
+    assert not database.was_built(tmp_path)
 
     builds: list[str] = []
-    provisioning.build_once(tmp_path, lambda: builds.append("built"))
+    database.build_once(tmp_path, lambda: builds.append("built"))
     assert builds == ["built"]
 
 
 def test_the_run_folder_is_made_once_and_inherited(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(provisioning.RUN_FOLDER_ENV, raising=False)
-    monkeypatch.setattr(provisioning, "owned_folders", [])
+    monkeypatch.delenv(environment.HANDOFF_ENV, raising=False)
+    monkeypatch.setattr(database, "owned_folders", [])
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
 
-    folder = provisioning.run_folder("app-tests-")
+    folder = database.run_folder("app-tests-")
 
     assert folder.parent == tmp_path
     assert folder.name.startswith("app-tests-run-p")
-    assert provisioning.run_folder("app-tests-") == folder  # a worker gets the same
-    assert os.environ[provisioning.RUN_FOLDER_ENV] == str(folder)
-    assert provisioning.owns_run()
-    provisioning.remove_run_folder()
+    assert database.run_folder("app-tests-") == folder  # a worker gets the same
+    assert environment.handed_down("run_folder") == str(folder)  # what workers inherit
+    assert database.owns_run()
+    database.remove_run_folder()
     assert not folder.exists()
-    assert provisioning.RUN_FOLDER_ENV not in os.environ
+    assert environment.HANDOFF_ENV not in os.environ
 
 
 # -- in a rendered project ---------------------------------------------------

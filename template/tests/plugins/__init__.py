@@ -10,26 +10,25 @@ Where the application and its test database are:
 
 - ``seams``: the only module that names the application's code (and checks it);
   ``session_seam`` (adopted projects) opens its sessions whatever their shape.
-- ``environment``: where the application's database and this process's test
-  database are; for the reference backend it points ``DATABASE_URL`` at the
-  test database before the application is imported, while an adopted project's
+- ``database``: the test database's lifecycle, from ``db_session`` down: one
+  database per xdist worker, named when pytest registers the module, made when
+  a test first needs one (the run's template is built once, under a lock file
+  the workers share, then copied), removed at the end. It drives the provider
+  the ``database`` answer names (``database.provider_module``):
+  ``sqlite_provider`` or ``postgresql_provider`` (its server:
+  ``postgres_server``), each a ``database.DatabaseProvider``.
+- ``environment``: where the application's database is (for the reference
+  backend, ``DATABASE_URL``, pointed at the test database; an adopted project's
   variable is left alone and ``binding`` sends its engine to the test database
-  in the suite's tests (``connections``: the same for the suite's subprocesses)
-  (``owners`` names what a process creates, so that ``reaper`` can remove what
-  a killed run left).
-- ``database``: one test database per xdist worker, made when a test first needs
-  one, with its engine and connection. It drives the provider the ``database``
-  answer names (``environment.provider_module``): ``sqlite_provider`` or
-  ``postgresql_provider`` (with
-  ``postgres_server`` and ``postgres_databases``), both a
-  ``provisioning.DatabaseProvider``.
-- ``provisioning``: the run's template database is built once, under a lock file
-  the xdist workers share, then copied for each process.
+  in the suite's tests, ``connections`` the same for the suite's subprocesses),
+  and the one variable that carries the run's state to xdist workers
+  (``hand_down``/``handed_down``). ``owners`` names what a process creates, so
+  that ``reaper`` can remove what a killed run left, and holds the lock.
 - ``schema``: builds that template, by the project's migrations or by
   ``create_all`` (``alembic_upgrade``: ``alembic upgrade head``, in this process
   or in a subprocess; ``migration_checks``: the migrations match the models and
   each one can be undone).
-- ``private_loop``: the short coroutines of ``schema`` and ``postgres_databases``
+- ``private_loop``: the short coroutines of ``schema`` and ``postgresql_provider``
   run on a loop of their own, never unsetting pytest-asyncio's current loop.
 - ``sqlite_inline`` (SQLite): the test connection's calls skip aiosqlite's
   thread (imported when the suite's engine is made; ``fallbacks`` turns it off

@@ -1,45 +1,58 @@
-"""The test database: one per xdist worker, made when a test first needs it.
+"""The test database's lifecycle: one per xdist worker, made when a test first needs it.
 
-Each process's database is known when pytest starts (``environment``): the
-reference backend's ``DATABASE_URL`` points at it before the application is
-imported; an adopted application is sent to it in the suite's tests
-(``binding``). Neither ever reaches the database of your environment. The
-database itself is made on first use: the run's template is built once
-(migrations or ``create_all``: ``schema``), then copied for each process
-(``provisioning``). A run that needs no database (``-m unit``,
-``--collect-only``) makes none.
+From start to end of a run:
 
-Where the database lives is the provider's business (``sqlite_provider`` or
-``postgresql_provider``, the one ``answers.DATABASE`` names:
-``environment.provider_module``); this module drives whichever it is.
+1. **Registered** (``pytest_plugin_registered``): the provider names this
+   process's database (nothing is made yet). The reference backend's
+   ``DATABASE_URL`` is pointed at it before any test module imports the
+   application (``environment``); an adopted application is sent to it in the
+   suite's tests (``binding``). Neither ever reaches the database of your
+   environment.
+2. **Configured**: the run's first process makes the run's folder (handed to
+   xdist workers: ``environment.hand_down``) and removes what killed runs left.
+3. **First needed** (``db_engine``): the first process to get here builds the
+   run's template once, under a lock (``build_once``; the schema: ``schema``);
+   every process then gets its own copy. A run that needs no database
+   (``-m unit``, ``--collect-only``) makes none.
+4. **Ended**: each process removes its copy, the first one the run's folder and
+   databases.
+
+Where a database lives is the provider's business: the module
+``<database answer>_provider`` (``sqlite_provider``, ``postgresql_provider``),
+with the four functions of ``ProviderModule`` and a ``DatabaseProvider``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Iterator
+import importlib
+import importlib.util
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, cast
 from urllib.parse import urlsplit
 
 import pytest
 import pytest_asyncio
 
+from .answers import DATABASE
 from .environment import (
-    current_test_database_url,
+    REWRITES_VARIABLE,
+    forget,
+    hand_down,
+    handed_down,
     original_database_url,
-    provider_module,
+    point_at_test_database,
     restore_environment,
-    test_database_location,
 )
-from .provisioning import (
-    DatabaseProvider,
-    ProvisioningError,
-    build_failure,
-    owns_run,
-    remove_run_folder,
-)
+from .owners import Owner, locked, owner_in, this_process
 from .reaper import record
 from .schema import build_schema
 from .tiers import tier_of
@@ -49,6 +62,78 @@ if TYPE_CHECKING:  # SQLAlchemy and the application: imported when a test first 
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 DATABASE_TIERS = ("integration", "e2e")
+RUN_FOLDER = "run_folder"
+"""The handoff key of the run's folder (``environment``)."""
+OUTCOME_FILE = "template.json"
+LOCK_FILE = "template.lock"
+UNKNOWN_DATABASE_MESSAGE = (
+    "database = {database!r} in tests/plugins/answers.py: the suite has no provider for it "
+    "(no tests/plugins/{database}_provider.py). This copy has one for: {known}. "
+    "Answer one of them: copier update --data database={first}"
+)
+
+BuildSchema = Callable[["URL"], None]
+"""Creates the schema in the empty database at the URL (see ``schema.build_schema``)."""
+
+
+# -- the provider ------------------------------------------------------------
+
+
+class ProvisioningError(RuntimeError):
+    """The test database cannot be made; the message says why and what to do."""
+
+
+class DatabaseProvider(Protocol):
+    """The databases of one run, of one kind (made by ``provider_for_this_run``)."""
+
+    def unavailable(self) -> str | None:
+        """Why no test database can exist in this run (known before any test), if so."""
+
+    def reap(self) -> dict[str, int]:
+        """Remove what killed runs left (cheap: no server is started); counts for the header."""
+
+    def open_database(self, url: URL, build_schema: BuildSchema) -> None:
+        """Make this process's database at ``url``, a copy of the run's template."""
+
+    def empty_database(self, url: URL) -> AbstractContextManager[URL]:
+        """A new empty database next to this process's one, dropped afterwards."""
+
+    def close_process(self, url: URL) -> None:
+        """Remove this process's database (every process, at the end)."""
+
+    def close_run(self) -> dict[str, int]:
+        """Remove the run's databases and what it started (its first process, at the end).
+
+        Returns what killed runs left and this run removed, for the summary.
+        """
+
+
+class ProviderModule(Protocol):
+    """What a ``<database>_provider`` module offers."""
+
+    def add_options(self, parser: pytest.Parser) -> None: ...
+    def configure_test_engine(self, engine: AsyncEngine, config: pytest.Config) -> None: ...
+    def location_for_this_process(self, original_url: str | None) -> str: ...
+    def provider_for_this_run(self, original_url: str | None) -> DatabaseProvider: ...
+
+
+def provider_module(database: str = DATABASE) -> ProviderModule:
+    """The module that makes ``database``'s test databases; an unknown one is a usage error."""
+    name = f"{__package__}.{database}_provider"
+    if not database.isidentifier() or importlib.util.find_spec(name) is None:
+        known = sorted(
+            path.name.removesuffix("_provider.py")
+            for path in Path(__file__).parent.glob("*_provider.py")
+        )
+        raise pytest.UsageError(
+            UNKNOWN_DATABASE_MESSAGE.format(
+                database=database, known=", ".join(known) or "none", first=(known or ["sqlite"])[0]
+            )
+        )
+    return cast(ProviderModule, importlib.import_module(name))
+
+
+# -- this process's database -------------------------------------------------
 
 
 @dataclass
@@ -64,9 +149,117 @@ class WorkerDatabase:
     @property
     def url(self) -> URL:
         """Its URL, as SQLAlchemy's ``URL`` (read when a test first needs the database)."""
-        url = current_test_database_url()
-        assert url is not None, "environment.py knows this process's test database by now"
-        return url
+        from sqlalchemy.engine import make_url
+
+        return make_url(test_database_location())
+
+
+_location: list[str] = []
+"""This process's database as a URL string, once the provider has named it."""
+
+
+def test_database_location() -> str:
+    """This process's test database as a URL string (named once per process, made later).
+
+    A string, so that pointing the variable at it at start-up needs no SQLAlchemy:
+    a run of unit tests that never touch a database never loads it.
+    """
+    if not _location:
+        location = provider_module().location_for_this_process
+        _location.append(location(original_database_url()))
+    return _location[0]
+
+
+# -- the run's folder and its template ---------------------------------------
+
+
+owned_folders: list[Path] = []
+"""The run's folder, in the process that made it (the one that removes it)."""
+
+
+def run_folder(prefix: str) -> Path:
+    """The run's folder: made by the first process, inherited by the others."""
+    inherited = handed_down(RUN_FOLDER)
+    if inherited:
+        return Path(inherited)
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}run-{this_process().tag}-"))
+    hand_down(RUN_FOLDER, str(folder))
+    owned_folders.append(folder)
+    return folder
+
+
+def scratch_folder(prefix: str) -> Path:
+    """A new folder inside the run's, for files a test helper keeps while the run lasts.
+
+    It goes with the run's folder: at the end of the run, or, if the run is
+    killed, when the next run reaps what it left.
+    """
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=handed_down(RUN_FOLDER)))
+
+
+def run_owner(folder: Path) -> Owner:
+    """The run's first process, as written in the run folder's name."""
+    owner = owner_in(folder.name)
+    assert owner is not None, folder
+    return owner
+
+
+def owns_run() -> bool:
+    """True in the process that made the run's folder: the one that cleans up after the run."""
+    return bool(owned_folders)
+
+
+def remove_run_folder() -> None:
+    for folder in owned_folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    if owned_folders:
+        forget(RUN_FOLDER)
+    owned_folders.clear()
+
+
+def build_once(folder: Path, build: Callable[[], None]) -> None:
+    """Run ``build`` unless a process of this run already did; its error, if it failed.
+
+    The first process takes the lock, builds and writes down how that went; the
+    others wait, read the outcome and copy the template. A failed build is
+    written down too, so every process reports the same error.
+
+    Raises:
+        ProvisioningError: this or an earlier process's ``build`` failed.
+    """
+    outcome = folder / OUTCOME_FILE
+    with locked(folder / LOCK_FILE):
+        if not outcome.exists():
+            error = None
+            try:
+                build()
+            except Exception as failure:  # every process must learn why, not only this one
+                error = describe(failure)
+            outcome.write_text(json.dumps({"error": error}))
+        error = json.loads(outcome.read_text())["error"]
+    if error is not None:
+        raise ProvisioningError(error)
+
+
+def describe(failure: Exception) -> str:
+    if isinstance(failure, ProvisioningError):
+        return str(failure)
+    return f"{type(failure).__name__}: {failure}"
+
+
+def build_failure() -> str | None:
+    """Why the run's template could not be built, if a process of this run tried and failed."""
+    folder = handed_down(RUN_FOLDER)
+    outcome = Path(folder, OUTCOME_FILE) if folder else None
+    if outcome is None or not outcome.exists():
+        return None
+    error: str | None = json.loads(outcome.read_text())["error"]
+    return error
+
+
+def was_built(folder: Path) -> bool:
+    """True once a process of the run has tried to build the template."""
+    return (folder / OUTCOME_FILE).exists()
 
 
 @dataclass
@@ -82,6 +275,21 @@ provider_key = pytest.StashKey[ProviderInUse]()
 
 
 # -- hooks -------------------------------------------------------------------
+
+
+def pytest_plugin_registered(plugin: object) -> None:
+    """Once pytest has registered this module: point the reference backend at its database.
+
+    That is before any test module, or a conftest below ``tests/``, imports the
+    application, so whatever it builds from ``DATABASE_URL`` is built there.
+    """
+    if plugin is not sys.modules[__name__] or not REWRITES_VARIABLE:
+        return
+    try:
+        location = test_database_location()
+    except pytest.UsageError:
+        return  # an unknown database: pytest_configure stops the run with it
+    point_at_test_database(location)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

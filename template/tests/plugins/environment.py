@@ -1,15 +1,14 @@
-"""Where the application's database is, where this process's test database is, and who makes it.
+"""The process environment: where the application's database is, and what workers inherit.
 
 What the suite must never reach is the database the application uses when the
 run starts; the answers (``answers.py``) say how to find it:
 
 - the reference backend (``BACKEND = "reference"``) reads ``DATABASE_URL``.
-  ``seams`` calls ``point_at_test_database()`` before it imports the
-  application, so whatever the application builds from the variable (an engine
-  made at import, a CLI subprocess) is built on the test database. The value it
-  had is kept for the production guard, which refuses it, and put back at the
-  end; xdist workers inherit the rewritten variable, so the value travels to
-  them in ``ORIGINAL_URL_ENV``.
+  When pytest registers ``database``, it points the variable at this process's
+  test database (``point_at_test_database``), so whatever the application builds
+  from it (its engine, a CLI subprocess) is built on the test database. The
+  value it had is kept for the production guard, which refuses it, and put
+  back at the end of the run.
 - an adopted backend (``"existing"``) keeps its environment as it was, so its
   own tests see the project as before. The suite's tests send the engine behind
   ``session_import`` to the test database (``binding``); the subprocesses it
@@ -19,99 +18,118 @@ run starts; the answers (``answers.py``) say how to find it:
   really reaches: the URL its sessions are bound to (read by ``seams.check``
   at start-up) and the variable's value.
 
-The test database's location comes from the provider the ``database`` answer
-names (``<database>_provider``); ``database`` drives that provider.
+What the run's first process hands to its xdist workers
+-------------------------------------------------------
+Workers inherit the environment of the process that starts them, so everything
+they must share with it travels in one variable, ``PYTEST_PYRAMID_RUN`` (JSON),
+written and read only through ``hand_down`` and ``handed_down``:
+
+==========================  ====================================================
+``run_folder``              the run's folder: the template database's outcome,
+                            its lock, scratch files (``database.run_folder``)
+``original_database_url``   the variable's value before the suite pointed it at
+                            the test database (reference backend; ``null``: unset)
+``postgres_run``            the prefix of the run's PostgreSQL database names
+``postgres_port``           the port of the run's throwaway PostgreSQL server
+==========================  ====================================================
+
+The process that wrote a key removes it at the end of the run (``forget``).
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING
 
-import pytest
-
-from .answers import BACKEND, DATABASE, DATABASE_URL_ENV
+from .answers import BACKEND, DATABASE_URL_ENV
 
 if TYPE_CHECKING:  # SQLAlchemy: imported when a test first needs a database
     from sqlalchemy.engine import URL
-    from sqlalchemy.ext.asyncio import AsyncEngine
-
-    from .provisioning import DatabaseProvider
 
 REWRITES_VARIABLE = BACKEND == "reference"
 """The suite points the variable at the test database (its own backend), or leaves it alone."""
-ORIGINAL_URL_ENV = "PYTEST_PYRAMID_ORIGINAL_DATABASE_URL"
-UNSET = ""
+HANDOFF_ENV = "PYTEST_PYRAMID_RUN"
+"""The one variable that carries the run's state to xdist workers (see the table above)."""
 REBIND_MODULE = "tests.plugins.connections"
-UNKNOWN_DATABASE_MESSAGE = (
-    "database = {database!r} in tests/plugins/answers.py: the suite has no provider for it "
-    "(no tests/plugins/{database}_provider.py). This copy has one for: {known}. "
-    "Answer one of them: copier update --data database={first}"
-)
+ORIGINAL_URL = "original_database_url"
 
 
-class ProviderModule(Protocol):
-    """What a ``<database>_provider`` module offers (``sqlite_provider``...)."""
+# -- what workers inherit ----------------------------------------------------
 
-    def add_options(self, parser: pytest.Parser) -> None: ...
-    def configure_test_engine(self, engine: AsyncEngine, config: pytest.Config) -> None: ...
-    def location_for_this_process(self, original_url: str | None) -> str: ...
-    def provider_for_this_run(self, original_url: str | None) -> DatabaseProvider: ...
+
+def handoff() -> dict[str, str | None]:
+    """Everything the run's first process has handed down so far."""
+    state: dict[str, str | None] = json.loads(os.environ.get(HANDOFF_ENV) or "{}")
+    return state
+
+
+def handed_down(key: str) -> str | None:
+    """The value the run's first process handed down under ``key``, if any."""
+    return handoff().get(key)
+
+
+def hand_down(key: str, value: str | None) -> None:
+    """Make ``value`` this run's ``key``, for this process and the workers it starts."""
+    os.environ[HANDOFF_ENV] = json.dumps({**handoff(), key: value})
+
+
+def inherited_or_chosen(key: str, choose: Callable[[], str]) -> str:
+    """The run's ``key`` if this process inherited it; else ``choose()``, handed down."""
+    state = handoff()
+    value = state.get(key)
+    if value is None:
+        value = choose()
+        hand_down(key, value)
+    return value
+
+
+def forget(key: str) -> None:
+    """Remove ``key`` (at the end of the run, in the process that handed it down)."""
+    state = handoff()
+    state.pop(key, None)
+    if state:
+        os.environ[HANDOFF_ENV] = json.dumps(state)
+    else:
+        os.environ.pop(HANDOFF_ENV, None)
+
+
+# -- the application's database ----------------------------------------------
 
 
 @dataclass
 class Databases:
-    """The application's database as found at start-up, and this process's test database."""
+    """The application's database as found at start-up, and where this process points it."""
 
     variable_value: str | None
     """The variable's value when the run started (the xdist controller's, in a worker)."""
     inherited: bool = False
-    """The value came from the xdist controller in ``ORIGINAL_URL_ENV`` (reference backend)."""
+    """The value came from the xdist controller's handoff (reference backend)."""
     application_url: str | None = None
     """Where ``session_import``'s sessions are bound (adopted backends)."""
-    test_url: str | None = None
-    """This process's test database, as a URL string (made on first use)."""
     rewritten: bool = False
 
 
 _databases: Databases | None = None
 
 
-def provider_module(database: str = DATABASE) -> ProviderModule:
-    """The module that makes ``database``'s test databases; an unknown one is a usage error."""
-    name = f"{__package__}.{database}_provider"
-    if not database.isidentifier() or importlib.util.find_spec(name) is None:
-        known = sorted(
-            path.name.removesuffix("_provider.py")
-            for path in Path(__file__).parent.glob("*_provider.py")
-        )
-        raise pytest.UsageError(
-            UNKNOWN_DATABASE_MESSAGE.format(
-                database=database, known=", ".join(known) or "none", first=(known or ["sqlite"])[0]
-            )
-        )
-    return cast(ProviderModule, importlib.import_module(name))
+def point_at_test_database(location: str) -> None:
+    """Reference backend: set the variable to this process's test database (once).
 
-
-def point_at_test_database() -> None:
-    """Reference backend: set the variable to this process's test database (once)."""
+    Called by ``database`` when pytest registers it, before any test module or
+    later conftest imports the application.
+    """
     if not REWRITES_VARIABLE:
         return  # an adopted project's environment stays as it was
     databases = found()
     if databases.rewritten or DATABASE_URL_ENV is None:
         return
-    try:
-        rendered = test_database_location()
-    except pytest.UsageError:
-        return  # an unknown database: database.pytest_configure stops the run with it
-    os.environ[ORIGINAL_URL_ENV] = databases.variable_value or UNSET
-    os.environ[DATABASE_URL_ENV] = rendered
+    if not databases.inherited:
+        hand_down(ORIGINAL_URL, databases.variable_value)
+    os.environ[DATABASE_URL_ENV] = location
     databases.rewritten = True
 
 
@@ -142,26 +160,6 @@ def protected_database_urls() -> list[str]:
     if value and (databases.application_url is None or names_a_database(value)):
         urls.append(value)
     return [absolute(url) for url in dict.fromkeys(urls) if url]
-
-
-def test_database_location() -> str:
-    """This process's test database as a URL string (its folder or name chosen once).
-
-    A string, so that pointing the variable at it at start-up needs no SQLAlchemy:
-    a run of unit tests that never touch a database never loads it.
-    """
-    databases = found()
-    if databases.test_url is None:
-        location = provider_module().location_for_this_process
-        databases.test_url = location(original_database_url())
-    return databases.test_url
-
-
-def current_test_database_url() -> URL:
-    """This process's test database (made on first use)."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(test_database_location())
 
 
 def subprocess_environment(url: URL) -> dict[str, str]:
@@ -203,7 +201,7 @@ def restore_environment() -> None:
     else:
         os.environ[DATABASE_URL_ENV] = databases.variable_value
     if not databases.inherited:
-        os.environ.pop(ORIGINAL_URL_ENV, None)
+        forget(ORIGINAL_URL)
     databases.rewritten = False
 
 
@@ -212,10 +210,10 @@ def found() -> Databases:
     global _databases
     if _databases is None:
         value = os.environ.get(DATABASE_URL_ENV) if DATABASE_URL_ENV else None
-        inherited = os.environ.get(ORIGINAL_URL_ENV) if REWRITES_VARIABLE else None
-        if inherited is not None:
-            value = inherited or None
-        _databases = Databases(value, inherited=inherited is not None)
+        inherited = REWRITES_VARIABLE and ORIGINAL_URL in handoff()
+        if inherited:  # a worker: the variable already names the controller's test database
+            value = handed_down(ORIGINAL_URL)
+        _databases = Databases(value, inherited=inherited)
     return _databases
 
 

@@ -2,9 +2,9 @@
 
 ``Owner.tag`` (``p<pid>t<start time>h<host>``) goes into the name of whatever a
 run creates outside its own processes; ``is_gone`` tells whether that process
-surely ended, so that ``reaper`` can remove what a killed run left. This module
-has no pytest hooks, so the test database's location can be chosen with it
-before any plugin is registered (see ``environment``).
+surely ended, so that ``reaper`` can remove what a killed run left; ``locked``
+makes the processes of a run take turns on a file (the lock dies with its holder).
+This module has no pytest hooks: the template's own test harness shares it.
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ import os
 import re
 import shutil
 import socket
+import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 OWNER_TAG = re.compile(r"(?:^|[_-])p(?P<pid>\d+)t(?P<started>\d+)h(?P<host>[0-9a-f]{6})(?=$|[_-])")
 CLOCK_SLACK_SECONDS = 2
@@ -125,3 +128,40 @@ def reap_folders(parent: Path, prefix: str) -> int:
         shutil.rmtree(parent / name, ignore_errors=True)
         removed += not (parent / name).exists()
     return removed
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (released by the OS if this process dies)."""
+    with path.open("a+b") as file:
+        _lock(file)
+        try:
+            yield
+        finally:
+            _unlock(file)
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _lock(file: IO[bytes]) -> None:
+        file.seek(0)
+        while True:
+            try:
+                msvcrt.locking(file.fileno(), msvcrt.LK_LOCK, 1)
+                return
+            except OSError:  # LK_LOCK gives up after 10 s: keep waiting
+                continue
+
+    def _unlock(file: IO[bytes]) -> None:
+        file.seek(0)
+        msvcrt.locking(file.fileno(), msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(file: IO[bytes]) -> None:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX)
+
+    def _unlock(file: IO[bytes]) -> None:
+        fcntl.flock(file.fileno(), fcntl.LOCK_UN)

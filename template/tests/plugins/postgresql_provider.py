@@ -1,13 +1,15 @@
 """The PostgreSQL test databases: ``<run>_<worker>`` on one server, copied from the run's template.
 
-Each process's database name is known when the suite is imported, before the
-application is (``environment`` points the application at it): the run's name is
-chosen by the first process (the xdist controller) and inherited by its workers
-through ``RUN_NAME_ENV``, and so is the port of a throwaway server. Nothing is
-started or created until a test needs a database: then the first process builds
-the template (starting the throwaway server if there is one) and every process
-copies it (``provisioning``, ``postgres_databases``). The run's first process
-drops them all at the end.
+Each process's database name is known when pytest registers ``database``: the
+run's name is chosen by its first process (the xdist controller) and handed
+down to its workers (``environment.hand_down``), and so is the port of a
+throwaway server. Nothing is started or created until a test needs a
+database: then the first process builds the template (starting the throwaway
+server if there is one) and every process gets ``CREATE DATABASE ... TEMPLATE``,
+a file-level copy that takes milliseconds whatever the schema. Names carry the
+controller's owner tag (see ``owners``), so runs sharing a server never meet.
+The run's first process drops them all at the end; what a killed run left is
+dropped by the next run on the same machine, once that PID is gone.
 
 The driver is the one the application's own URL names (``asyncpg`` or
 ``psycopg``), so tests run on the driver production uses; if neither its URL nor
@@ -20,19 +22,31 @@ import functools
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import count
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from .answers import PACKAGE_NAME
-from .owners import reap_folders, worker_name
-from .postgres_databases import RunDatabases, run_name
+from .database import (
+    BuildSchema,
+    DatabaseProvider,
+    ProvisioningError,
+    build_once,
+    run_folder,
+    run_owner,
+    was_built,
+)
+from .environment import forget, inherited_or_chosen
+from .owners import locked, orphaned, reap_folders, this_process, worker_name
 from .postgres_interrupts import cancel_statements
 from .postgres_server import ENVIRONMENT_VARIABLE as SERVER_URL_ENV
 from .postgres_server import (
@@ -45,20 +59,15 @@ from .postgres_server import (
     server_url_from_env,
     unlisted_install_hint,
 )
-from .provisioning import (
-    BuildSchema,
-    DatabaseProvider,
-    ProvisioningError,
-    build_once,
-    locked,
-    run_folder,
-    run_owner,
-    was_built,
-)
+from .private_loop import run_apart
 
-RUN_NAME_ENV = "PYTEST_PYRAMID_POSTGRES_RUN"
-SERVER_PORT_ENV = "PYTEST_PYRAMID_POSTGRES_PORT"
-"""The port the run's throwaway server will listen on, chosen by its first process."""
+T = TypeVar("T")
+RUN_NAME = "postgres_run"
+"""The handoff key of the run's name prefix (``environment``)."""
+SERVER_PORT = "postgres_port"
+"""The handoff key of the port the run's throwaway server will listen on."""
+PREFIX_LENGTH = 20
+"""Room for the owner tag and ``_template`` within PostgreSQL's 63-byte names."""
 ASYNC_DRIVERS = {"asyncpg": "postgresql+asyncpg", "psycopg": "postgresql+psycopg"}
 DEFAULT_DRIVER = ASYNC_DRIVERS["asyncpg"]
 UNAVAILABLE_DATABASE = "no_test_database"
@@ -101,7 +110,7 @@ def driver_for(original_url: str | None) -> str:
 
 def this_run() -> str:
     """The run's name prefix, the same in the controller and every worker."""
-    return os.environ.setdefault(RUN_NAME_ENV, run_name(PACKAGE_NAME))
+    return inherited_or_chosen(RUN_NAME, lambda: run_name(PACKAGE_NAME))
 
 
 def planned_server(driver: str) -> URL:
@@ -115,7 +124,7 @@ def planned_server(driver: str) -> URL:
         return url
     if find_server_binaries() is None:
         raise ServerUnavailableError(NO_SERVER_MESSAGE.format(hint=unlisted_install_hint()))
-    port = int(os.environ.setdefault(SERVER_PORT_ENV, str(free_port())))
+    port = int(inherited_or_chosen(SERVER_PORT, lambda: str(free_port())))
     return URL.create(driver, "postgres", None, "127.0.0.1", port, "postgres")
 
 
@@ -182,6 +191,8 @@ class PostgresProvider:
 
     def close_run(self) -> dict[str, int]:
         """Drop the run's databases and those of killed runs; stop the throwaway server."""
+        forget(RUN_NAME)
+        forget(SERVER_PORT)
         if self.databases is None or not was_built(self.folder):
             return {}
         try:
@@ -280,3 +291,90 @@ def refuse_protected_server(original_url: str | None) -> None:
                 docs=DOCS,
             )
         )
+
+
+# -- the run's databases on the server ----------------------------------------
+
+
+def run_name(prefix: str) -> str:
+    """A name prefix unique to this run, e.g. ``myapp_test_p4242t1764480000h3fa2c1``."""
+    return f"{prefix[:PREFIX_LENGTH]}_test_{this_process().tag}"
+
+
+def like_pattern(name: str) -> str:
+    """``name`` as a LIKE prefix matching itself literally (``_`` is a wildcard there)."""
+    return name.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class RunDatabases:
+    """Creates and drops this run's databases through the server's maintenance database."""
+
+    def __init__(self, server_url: URL, name: str) -> None:
+        self.server_url = server_url
+        self.name = name
+        self.template = f"{name}_template"
+        self.family = name.rsplit("_test_", 1)[0] + "_test_"
+        """What every run of this project names its databases with."""
+
+    def url_of(self, database: str) -> URL:
+        return self.server_url.set(database=database)
+
+    def create_template(self) -> URL:
+        """The run's empty template database (its schema is built by ``schema``)."""
+        self.create(self.template)
+        return self.url_of(self.template)
+
+    def create(self, database: str, *, template: str | None = None) -> None:
+        """A new database: empty, or a file-level copy of ``template`` (milliseconds)."""
+        copy = "" if template is None else f" TEMPLATE {quoted(template)}"
+        self._admin(f"CREATE DATABASE {quoted(database)}{copy}")
+
+    def drop(self, database: str) -> None:
+        """Drop ``database``, closing any connection left open."""
+        self._admin(f"DROP DATABASE IF EXISTS {quoted(database)} WITH (FORCE)")
+
+    def drop_run(self) -> int:
+        """Drop every database of this run (the copies first, then the template); how many."""
+        names = self._names_like(like_pattern(f"{self.name}_"))
+        for database in sorted(names, key=lambda name: name == self.template):
+            self.drop(database)
+        return len(names)
+
+    def reap_orphans(self) -> int:
+        """Drop the databases of this project's runs that were killed; how many."""
+        gone = orphaned(self._names_like(like_pattern(self.family)))
+        for database in gone:
+            self.drop(database)
+        return len(gone)
+
+    def _names_like(self, pattern: str) -> Sequence[str]:
+        return self._admin_names(
+            "SELECT datname FROM pg_database WHERE datname LIKE :pattern", pattern=pattern
+        )
+
+    def _admin(self, statement: str) -> None:
+        self._admin_names(statement)
+
+    def _admin_names(self, statement: str, **parameters: str) -> Sequence[str]:
+        async def execute(connection: AsyncConnection) -> Sequence[str]:
+            result = await connection.execute(text(statement), parameters)
+            return list(result.scalars()) if result.returns_rows else []
+
+        return run_apart(_with_connection(self.server_url, execute, autocommit=True))
+
+
+async def _with_connection(
+    url: URL, work: Callable[[AsyncConnection], Awaitable[T]], *, autocommit: bool
+) -> T:
+    """Run ``work`` on a fresh connection (CREATE/DROP DATABASE need autocommit)."""
+    options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    engine = create_async_engine(url, poolclass=NullPool, **options)
+    try:
+        async with engine.begin() as connection:
+            return await work(connection)
+    finally:
+        await engine.dispose()

@@ -1,6 +1,6 @@
 """How the test database's schema is built: by the project's migrations, or by ``create_all``.
 
-The run's template database (see ``provisioning``) is built by ``build_schema``:
+The run's template database (see ``database.build_once``) is built by ``build_schema``:
 ``alembic upgrade head`` when the project has an Alembic config, so the schema
 under test is the schema that ships; ``metadata.create_all`` otherwise, or when
 asked (``--pyramid-create-all``, ``pyramid_schema = "create_all"``). The header

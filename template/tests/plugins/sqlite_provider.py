@@ -1,11 +1,11 @@
 """The SQLite test databases: one file per process, copied from the run's template.
 
-This process's file is in a folder of its own, chosen when the suite is imported
-(``environment`` needs its URL before the application is), made when a test
-first needs a database, and named
+This process's file is in a folder of its own, named when pytest registers
+``database`` (the reference backend's ``DATABASE_URL`` points at it before the
+application is imported), made when a test first needs a database, and named
 ``<package>-tests-<worker>-<owner tag>`` so that the next run removes it if this
 one is killed (``reaper``). The template file is built once per run, in the
-run's folder, when a test first needs a database (``provisioning``); each
+run's folder, when a test first needs a database (``database.build_once``); each
 process then copies it, which costs far less than building it again.
 """
 
@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .answers import PACKAGE_NAME
+from .database import BuildSchema, DatabaseProvider, build_once, run_folder
 from .owners import reap_folders, this_process, worker_name
-from .provisioning import BuildSchema, DatabaseProvider, build_once, run_folder
+from .settings import add_setting
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -49,10 +50,6 @@ def add_options(parser: pytest.Parser) -> None:
     Registered here rather than in ``sqlite_inline``, which imports aiosqlite and
     SQLAlchemy: a run that needs no database never imports them.
     """
-    # Not at import: tests/conftest.py imports this module (through seams) before
-    # pytest_plugins registers settings, which pytest could then not rewrite.
-    from .settings import add_setting
-
     add_setting(parser, INLINE_OPTION)
 
 
@@ -62,7 +59,7 @@ def configure_test_engine(engine: AsyncEngine, config: pytest.Config) -> None:
     Statements past the hang guard's deadline are interrupted, on every SQLite
     connection of the process (``sqlite_interrupts``).
     """
-    from .hangs import add_interrupter  # not at import: environment may load this module early
+    from .hangs import add_interrupter  # not at import: pytest registers hangs after database
     from .sqlite_interrupts import interrupter
 
     if config.getini(INLINE_OPTION):
@@ -135,7 +132,7 @@ class SQLiteProvider:
         shutil.rmtree(file_of(url).parent, ignore_errors=True)
 
     def close_run(self) -> dict[str, int]:
-        return {}  # the template is in the run's folder, which provisioning removes
+        return {}  # the template is in the run's folder, which database removes
 
 
 def file_of(url: URL) -> Path:

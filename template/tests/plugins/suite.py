@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 import pytest
 import pytest_asyncio
 
-from .environment import point_at_test_database
 from .loop_scope import require_session_loop
 
 if TYPE_CHECKING:
@@ -32,12 +31,8 @@ if TYPE_CHECKING:
     from .tracker import DataTracker
     from .transaction_guard import TransactionGuard
 
-# Before any test module or conftest imports the application (the reference
-# backend's DATABASE_URL; see environment.py). SQLAlchemy and the application are
-# imported when a test first needs them: a run of unit tests that import neither
-# never loads them.
-point_at_test_database()
-
+# SQLAlchemy and the application are imported when a test first needs them: a
+# run of unit tests that import neither never loads them.
 pytest_plugins = [
     "tests.plugins.settings",
     "tests.plugins.fallbacks",  # before the modules that import it (assertion rewriting)
