@@ -154,20 +154,14 @@ class WorkerDatabase:
         return make_url(test_database_location())
 
 
-_location: list[str] = []
-"""This process's database as a URL string, once the provider has named it."""
-
-
+@functools.cache
 def test_database_location() -> str:
     """This process's test database as a URL string (named once per process, made later).
 
     A string, so that pointing the variable at it at start-up needs no SQLAlchemy:
     a run of unit tests that never touch a database never loads it.
     """
-    if not _location:
-        location = provider_module().location_for_this_process
-        _location.append(location(original_database_url()))
-    return _location[0]
+    return provider_module().location_for_this_process(original_database_url())
 
 
 # -- the run's folder and its template ---------------------------------------
