@@ -29,7 +29,8 @@ Where the application and its test database are:
   ``create_all`` (``alembic_upgrade``: ``alembic upgrade head``, in this process
   or in a subprocess; ``migration_checks``: the migrations match the models and
   each one can be undone).
-- ``private_loop``: the short coroutines of ``schema`` and ``postgres_databases``
+- ``event_loops``: the session's loop, which the database fixtures and the tests
+  using them share; the short coroutines of ``schema`` and ``postgres_databases``
   run on a loop of their own, never unsetting pytest-asyncio's current loop.
 - ``sqlite_inline`` (SQLite): the test connection's calls skip aiosqlite's
   thread (imported when the suite's engine is made; ``fallbacks`` turns it off
@@ -46,11 +47,10 @@ What every test gets:
   ``pg_targets``: what a PostgreSQL driver fills in from ``PG*`` and its defaults).
 - ``transaction_guard``, ``pollution`` (with ``clean_state`` and ``write_sources``:
   who wrote the rows; ``late_work``: what a test's threads did after it ended),
-  ``leftover_tasks`` (with ``session_loop`` and
-  ``loop_scope``): a test cannot leave its transaction, rows or tasks to the next
-  one; ``connection_health``: nor a connection it used at once from two tasks,
-  changed (``connection_state``: what it keeps between transactions), broke or
-  disposed.
+  ``leftover_tasks`` (with ``event_loops``): a test cannot leave its transaction,
+  rows or tasks to the next one; ``connection_health``: nor a connection it used
+  at once from two tasks, changed (``connection_state``: what it keeps between
+  transactions), broke or disposed.
 - ``shared_data``: ``module_data_tracker``, rows a module's tests share.
 - ``budgets``: name unit and integration tests over their time budget
   (``clocks``: what a test is charged, the machine's load left out).

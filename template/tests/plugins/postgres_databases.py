@@ -22,8 +22,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from .event_loops import run_apart
 from .owners import orphaned, this_process
-from .private_loop import run_apart
 
 T = TypeVar("T")
 PREFIX_LENGTH = 20

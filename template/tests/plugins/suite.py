@@ -22,7 +22,7 @@ import pytest
 import pytest_asyncio
 
 from .environment import point_at_test_database
-from .loop_scope import require_session_loop
+from .event_loops import require_session_loop
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -46,7 +46,7 @@ pytest_plugins = [
     "tests.plugins.reaper",
     "tests.plugins.schema",
     "tests.plugins.database",
-    "tests.plugins.session_loop",
+    "tests.plugins.event_loops",
     "tests.plugins.shared_data",
     "tests.plugins.pollution",
     "tests.plugins.connection_health",
