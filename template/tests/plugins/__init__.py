@@ -54,8 +54,8 @@ What every test gets:
 - ``shared_data``: ``module_data_tracker``, rows a module's tests share.
 - ``budgets``: name unit and integration tests over their time budget
   (``clocks``: what a test is charged, the machine's load left out).
-- ``hangs``: fail a hanging test with a traceback at the stuck await
-  (``watchdog``: the deadline a blocked event loop cannot see).
+- ``hangs``: fail a hanging test with a traceback at the stuck await (its
+  watchdog thread keeps the deadline a blocked event loop cannot see).
 - ``fallbacks``: a speed-up or backstop that a dependency's release broke is
   turned off, in one line at the end of the run, rather than failing the run.
 - ``baseline``: the day-one ratchet for tests that existed before the suite.
