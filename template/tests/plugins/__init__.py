@@ -46,7 +46,7 @@ What every test gets:
   (``targets``: which database a URL reaches, by identity rather than spelling;
   ``pg_targets``: what a PostgreSQL driver fills in from ``PG*`` and its defaults).
 - ``transaction_guard``, ``pollution`` (with ``clean_state`` and ``write_sources``:
-  who wrote the rows; ``late_work``: what a test's threads did after it ended),
+  who wrote the rows, and what a test's threads did after it ended),
   ``leftover_tasks`` (with ``event_loops``): a test cannot leave its transaction,
   rows or tasks to the next one; ``connection_health``: nor a connection it used
   at once from two tasks, changed (``connection_state``: what it keeps between
