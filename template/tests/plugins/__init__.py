@@ -65,7 +65,7 @@ What every test gets:
 - ``examples``: a project fixture that fails one of the suite's examples is named.
 - ``commands``: the project's runner and a failed command's own error, for messages.
 - ``tracker``, ``queries``: helpers behind ``test_data_tracker`` and ``assert_max_queries``
-  (``ownership``: the rows that go with a tracked row).
+  (``clean_state``: also the rows that go with a tracked row).
 
 Adopted projects also get ``requirements_gate`` (loaded
 first: stops on packages too old for the suite, by ``versions`` and
