@@ -15,6 +15,9 @@
   unsetting the thread's current loop, after pytest-asyncio made its session
   loop the current one: pytest-asyncio before 1.2 then fails the next test with
   "There is no current event loop in thread 'MainThread'".
+
+PYTEST_DONT_REWRITE: ``suite`` imports this module before it lists it as a
+plugin, which pytest would warn about to rewrite its asserts (it has none).
 """
 
 from __future__ import annotations
