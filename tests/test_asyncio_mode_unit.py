@@ -12,7 +12,6 @@ sample in test_adoption.py.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -252,11 +251,8 @@ class Config:
     ],
 )
 def test_a_tests_default_loop_scope_is_read_on_every_supported_pytest_asyncio(
-    monkeypatch: pytest.MonkeyPatch, settings: dict[str, str], scope: str
+    settings: dict[str, str], scope: str
 ) -> None:
-    monkeypatch.setitem(sys.modules, "pytest_asyncio", ModuleType("pytest_asyncio"))
-    try:
-        loop_scope = load_plugin("loop_scope")  # with the stand-in pytest_asyncio
-        assert loop_scope.default_test_loop_scope(Config(settings)) == scope
-    finally:
-        sys.modules.pop("template_plugins.loop_scope", None)
+    event_loops = load_plugin("event_loops")
+
+    assert event_loops.default_test_loop_scope(Config(settings)) == scope

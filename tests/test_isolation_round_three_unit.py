@@ -1,7 +1,7 @@
 """The pieces behind isolation round three, in-process: connection state, late threads, interrupts.
 
 ``connection_state`` reads what a connection keeps between transactions (here on
-real aiosqlite connections, fast path and thread); ``late_work`` takes a
+real aiosqlite connections, fast path and thread); ``write_sources`` takes a
 thread's exception away from the test running when it fails, if an ended test
 left that thread running; ``sqlite_interrupts`` stops a statement on a raw
 ``sqlite3`` connection the test opened itself. Whole runs of rendered projects
@@ -105,7 +105,7 @@ def test_attributes_name_classes_and_functions_and_keep_plain_values() -> None:
     }
 
 
-# -- late_work -----------------------------------------------------------------
+# -- late threads (write_sources) ---------------------------------------------
 
 
 def run_thread_that_fails(
@@ -122,10 +122,10 @@ def run_thread_that_fails(
 
 
 def test_an_ended_tests_thread_failing_is_a_finding_for_it_not_for_the_running_test() -> None:
-    late_work = load_plugin("late_work")
-    sources = load_plugin("write_sources").WriteSources()
+    write_sources = load_plugin("write_sources")
+    sources = write_sources.WriteSources()
     passed_on: list[str] = []
-    errors = late_work.LateThreadErrors(sources)
+    errors = write_sources.LateThreadErrors(sources)
     previous, threading.excepthook = threading.excepthook, lambda args: passed_on.append("x")
     started, go = threading.Event(), threading.Event()
     try:
@@ -152,10 +152,10 @@ def test_an_ended_tests_thread_failing_is_a_finding_for_it_not_for_the_running_t
 
 
 def test_the_running_tests_own_thread_failing_goes_on_to_pytest() -> None:
-    late_work = load_plugin("late_work")
-    sources = load_plugin("write_sources").WriteSources()
+    write_sources = load_plugin("write_sources")
+    sources = write_sources.WriteSources()
     passed_on: list[str] = []
-    errors = late_work.LateThreadErrors(sources)
+    errors = write_sources.LateThreadErrors(sources)
     previous = threading.excepthook
     threading.excepthook = lambda args: passed_on.append(args.thread.name if args.thread else "")
     started, go = threading.Event(), threading.Event()
@@ -174,8 +174,8 @@ def test_the_running_tests_own_thread_failing_goes_on_to_pytest() -> None:
 
 
 def test_the_final_check_waits_for_threads_the_last_test_left_running() -> None:
-    late_work = load_plugin("late_work")
-    sources = load_plugin("write_sources").WriteSources()
+    write_sources = load_plugin("write_sources")
+    sources = write_sources.WriteSources()
     last = FakeItem("t.py::last")
     wrote = threading.Event()
     go = threading.Event()
@@ -184,7 +184,7 @@ def test_the_final_check_waits_for_threads_the_last_test_left_running() -> None:
     thread.start()
     threading.Timer(0.1, go.set).start()
 
-    late_work.join_late_threads(sources, last)
+    write_sources.join_late_threads(sources, last)
 
     assert wrote.is_set()
     assert sources.current is None  # from now on, what its threads do is "after it ended"

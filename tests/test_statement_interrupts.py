@@ -1,7 +1,7 @@
 """A SQLite statement that never ends is stopped at the deadline, on both SQLite paths.
 
 The pieces behind the hang guard's statement deadline, in-process: the
-watchdog thread (``watchdog``) acts while the event loop's own thread is stuck
+watchdog thread (``hangs.Watchdog``) acts while the event loop's own thread is stuck
 inside SQLite, and the interrupter (``sqlite_interrupts``) reaches every
 aiosqlite connection, on the fast path (``sqlite_inline``) and on aiosqlite's
 thread. Whole runs of rendered projects are in test_connection_faults.py.
@@ -24,7 +24,7 @@ DEADLINE_SECONDS = 0.2
 
 
 def test_the_watchdog_acts_at_the_deadline_on_its_own_thread() -> None:
-    watchdog = load_plugin("watchdog").Watchdog()
+    watchdog = load_plugin("hangs").Watchdog()
     acted = threading.Event()
     threads: list[str] = []
 
@@ -40,7 +40,7 @@ def test_the_watchdog_acts_at_the_deadline_on_its_own_thread() -> None:
 
 
 def test_a_disarmed_watchdog_never_acts_and_can_be_armed_again() -> None:
-    watchdog = load_plugin("watchdog").Watchdog()
+    watchdog = load_plugin("hangs").Watchdog()
     calls: list[str] = []
     watchdog.arm(3600, lambda: calls.append("late"))
     assert watchdog.disarm() is False
@@ -57,7 +57,7 @@ def test_a_disarmed_watchdog_never_acts_and_can_be_armed_again() -> None:
 def test_a_runaway_statement_is_interrupted_and_the_connection_stays_usable(
     tmp_path: Path, inline: bool
 ) -> None:
-    watchdog = load_plugin("watchdog").Watchdog()
+    watchdog = load_plugin("hangs").Watchdog()
     interrupter = load_plugin("sqlite_interrupts").SQLiteInterrupter()
     engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'runaway.db'}")
     if inline:

@@ -1,9 +1,9 @@
 """What goes with a tracked row: the rows the test created that belong to it (issue #23, point 6).
 
-``template/tests/plugins/ownership.py`` is plain SQLAlchemy, so these tests run
-it in-process on a SQLite file with a schema shaped like the reference
-backend's: tracks credit artists through ``track_artists``, playlists hold
-tracks through ``playlist_tracks``.
+``owned_rows`` in ``template/tests/plugins/clean_state.py`` is plain
+SQLAlchemy, so these tests run it in-process on a SQLite file with a schema
+shaped like the reference backend's: tracks credit artists through
+``track_artists``, playlists hold tracks through ``playlist_tracks``.
 """
 
 from __future__ import annotations
@@ -44,18 +44,12 @@ Scenario = Callable[[AsyncConnection], Coroutine[Any, Any, None]]
 
 
 @pytest.fixture(scope="module")
-def ownership() -> ModuleType:
-    return load_plugin("ownership")
-
-
-@pytest.fixture(scope="module")
 def clean_state() -> ModuleType:
     return load_plugin("clean_state")
 
 
 def cleanup_after(
     tmp_path: Path,
-    ownership: ModuleType,
     clean_state: ModuleType,
     before: Scenario,
     during: Scenario,
@@ -74,8 +68,8 @@ def cleanup_after(
                 async with connection.begin():
                     await during(connection)
                 async with connection.begin():
-                    owned = await ownership.owned_rows(connection, METADATA, baseline, tracked)
-                    await ownership.delete_rows(connection, METADATA, owned)
+                    owned = await clean_state.owned_rows(connection, METADATA, baseline, tracked)
+                    await clean_state.delete_rows(connection, METADATA, owned)
                 async with connection.begin():
                     return {
                         table.name: int(
@@ -137,7 +131,6 @@ EMPTY = {"artists": 0, "tracks": 0, "track_artists": 0, "playlists": 0, "playlis
 )  # fmt: skip
 def test_a_tracked_track_takes_the_rows_that_belong_to_it(
     tmp_path: Path,
-    ownership: ModuleType,
     clean_state: ModuleType,
     before: Scenario,
     during: Scenario,
@@ -145,4 +138,4 @@ def test_a_tracked_track_takes_the_rows_that_belong_to_it(
 ) -> None:
     tracked: dict[str, set[object]] = {"tracks": {10}}
 
-    assert cleanup_after(tmp_path, ownership, clean_state, before, during, tracked) == left
+    assert cleanup_after(tmp_path, clean_state, before, during, tracked) == left

@@ -28,7 +28,8 @@ Where the application and its test database are:
   ``create_all`` (``alembic_upgrade``: ``alembic upgrade head``, in this process
   or in a subprocess; ``migration_checks``: the migrations match the models and
   each one can be undone).
-- ``private_loop``: the short coroutines of ``schema`` and ``postgresql_provider``
+- ``event_loops``: the session's loop, which the database fixtures and the tests
+  using them share; the short coroutines of ``schema`` and ``postgresql_provider``
   run on a loop of their own, never unsetting pytest-asyncio's current loop.
 - ``sqlite_inline`` (SQLite): the test connection's calls skip aiosqlite's
   thread (imported when the suite's engine is made; ``fallbacks`` turns it off
@@ -44,17 +45,16 @@ What every test gets:
   (``targets``: which database a URL reaches, by identity rather than spelling;
   ``pg_targets``: what a PostgreSQL driver fills in from ``PG*`` and its defaults).
 - ``transaction_guard``, ``pollution`` (with ``clean_state`` and ``write_sources``:
-  who wrote the rows; ``late_work``: what a test's threads did after it ended),
-  ``leftover_tasks`` (with ``session_loop`` and
-  ``loop_scope``): a test cannot leave its transaction, rows or tasks to the next
-  one; ``connection_health``: nor a connection it used at once from two tasks,
-  changed (``connection_state``: what it keeps between transactions), broke or
-  disposed.
+  who wrote the rows, and what a test's threads did after it ended),
+  ``leftover_tasks`` (with ``event_loops``): a test cannot leave its transaction,
+  rows or tasks to the next one; ``connection_health``: nor a connection it used
+  at once from two tasks, changed (``connection_state``: what it keeps between
+  transactions), broke or disposed.
 - ``shared_data``: ``module_data_tracker``, rows a module's tests share.
 - ``budgets``: name unit and integration tests over their time budget
   (``clocks``: what a test is charged, the machine's load left out).
-- ``hangs``: fail a hanging test with a traceback at the stuck await
-  (``watchdog``: the deadline a blocked event loop cannot see).
+- ``hangs``: fail a hanging test with a traceback at the stuck await (its
+  watchdog thread keeps the deadline a blocked event loop cannot see).
 - ``fallbacks``: a speed-up or backstop that a dependency's release broke is
   turned off, in one line at the end of the run, rather than failing the run.
 - ``baseline``: the day-one ratchet for tests that existed before the suite.
@@ -64,7 +64,7 @@ What every test gets:
 - ``examples``: a project fixture that fails one of the suite's examples is named.
 - ``commands``: the project's runner and a failed command's own error, for messages.
 - ``tracker``, ``queries``: helpers behind ``test_data_tracker`` and ``assert_max_queries``
-  (``ownership``: the rows that go with a tracked row).
+  (``clean_state``: also the rows that go with a tracked row).
 
 Adopted projects also get ``requirements_gate`` (loaded
 first: stops on packages too old for the suite, by ``versions`` and

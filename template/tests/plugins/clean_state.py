@@ -1,4 +1,4 @@
-"""The test database's clean state: checked in one statement, restored on demand.
+"""The test database's clean state, and which rows a test added go with the rows it tracked.
 
 The clean state is what a worker's database holds when a test first needs it,
 right after the schema build: empty tables, or the rows your migrations insert
@@ -7,12 +7,22 @@ a module's shared rows exist (``module_data_tracker``), they are part of it.
 Checking it costs one statement (every table's row count in one ``UNION ALL``);
 restoring it deletes, children first, every row that was not there, whoever
 committed it.
+
+A test that tracks a row it saved together with a new parent (an order with a
+new customer, say) expects the parent and the association rows to go with it
+(``owned_rows``). So, starting from the tracked rows, the rows the test added
+(those not in the state captured before it) are followed both ways along the
+foreign keys: rows that refer to an owned row are owned; a parent is owned when
+only owned rows refer to it. Rows that were there before the test are never
+owned, whatever refers to them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -28,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 Key = tuple[object, ...]
+Row = Mapping[str, Any]
 
 
 @dataclass
@@ -78,8 +89,17 @@ class CleanState:
                 statement = delete(table)
                 kept = self.keys.get(table.name)
                 if kept:
-                    statement = statement.where(_not_in(table, kept))
+                    statement = statement.where(~_key_in(table, kept))
                 await connection.execute(statement)
+
+    async def added_rows(self, connection: AsyncConnection, table: Table) -> list[Row]:
+        """The rows of ``table`` that are not in the clean state."""
+        statement = select(table)
+        kept = self.keys.get(table.name)
+        if kept:
+            statement = statement.where(~_key_in(table, kept))
+        result = await connection.execute(statement)
+        return [dict(row._mapping) for row in result]
 
 
 async def count_rows(connection: AsyncConnection, metadata: MetaData) -> dict[str, int]:
@@ -95,13 +115,128 @@ async def count_rows(connection: AsyncConnection, metadata: MetaData) -> dict[st
         return {str(name): int(rows) for name, rows in result.all()}
 
 
-def _key_columns(table: Table) -> list[ColumnElement[object]]:
+async def owned_rows(
+    connection: AsyncConnection,
+    metadata: MetaData,
+    baseline: CleanState,
+    tracked: Mapping[str, Iterable[object]],
+) -> dict[str, set[Key]]:
+    """The keys of the tracked rows and of the created rows that belong to them, by table."""
+    created = {
+        table.name: await baseline.added_rows(connection, table) for table in metadata.sorted_tables
+    }
+    owned: defaultdict[str, set[Key]] = defaultdict(set)
+    for name, ids in tracked.items():
+        owned[name].update((row_id,) for row_id in ids)
+    rows = {name: {_key_of(metadata.tables[name], row): row for row in found}
+            for name, found in created.items()}  # fmt: skip
+    changed = True
+    while changed:
+        changed = _add_children(metadata, rows, owned)
+        changed = await _add_parents(connection, metadata, rows, owned) or changed
+    return {name: keys for name, keys in owned.items() if keys}
+
+
+async def delete_rows(
+    connection: AsyncConnection, metadata: MetaData, keys: Mapping[str, set[Key]]
+) -> None:
+    """Delete the given rows, children before parents."""
+    for table in reversed(metadata.sorted_tables):
+        if keys.get(table.name):
+            await connection.execute(delete(table).where(_key_in(table, keys[table.name])))
+
+
+def _add_children(
+    metadata: MetaData, rows: Mapping[str, Mapping[Key, Row]], owned: defaultdict[str, set[Key]]
+) -> bool:
+    """Created rows that refer to an owned row become owned."""
+    changed = False
+    for child in metadata.sorted_tables:
+        for foreign_key in child.foreign_keys:
+            parent = foreign_key.column.table
+            if _is_key(parent, foreign_key):
+                values = {key[0] for key in owned[parent.name]}
+            else:
+                values = {rows[parent.name][key][foreign_key.column.name]
+                          for key in owned[parent.name] if key in rows[parent.name]}  # fmt: skip
+            for key, row in rows[child.name].items():
+                if key not in owned[child.name] and row[foreign_key.parent.name] in values:
+                    owned[child.name].add(key)
+                    changed = True
+    return changed
+
+
+async def _add_parents(
+    connection: AsyncConnection,
+    metadata: MetaData,
+    rows: Mapping[str, Mapping[Key, Row]],
+    owned: defaultdict[str, set[Key]],
+) -> bool:
+    """A created parent that owned rows refer to, and nothing else does, becomes owned."""
+    changed = False
+    for parent in metadata.sorted_tables:
+        for key, row in rows[parent.name].items():
+            if key in owned[parent.name]:
+                continue
+            by_owned = _owned_references(metadata, rows, owned, parent, row)
+            if by_owned and by_owned == await _references(connection, metadata, parent, row):
+                owned[parent.name].add(key)
+                changed = True
+    return changed
+
+
+def _referrers(metadata: MetaData, parent: Table) -> list[Any]:
+    return [key for table in metadata.sorted_tables for key in table.foreign_keys
+            if key.column.table is parent]  # fmt: skip
+
+
+def _owned_references(
+    metadata: MetaData,
+    rows: Mapping[str, Mapping[Key, Row]],
+    owned: Mapping[str, set[Key]],
+    parent: Table,
+    row: Row,
+) -> int:
+    count = 0
+    for foreign_key in _referrers(metadata, parent):
+        child = foreign_key.parent.table
+        for key in owned.get(child.name, ()):
+            found = rows[child.name].get(key)
+            if found is not None and found[foreign_key.parent.name] == row[foreign_key.column.name]:
+                count += 1
+    return count
+
+
+async def _references(
+    connection: AsyncConnection, metadata: MetaData, parent: Table, row: Row
+) -> int:
+    """How many rows of any table refer to ``row`` (whoever created them)."""
+    total = 0
+    for foreign_key in _referrers(metadata, parent):
+        condition = foreign_key.parent == row[foreign_key.column.name]
+        count = select(func.count()).select_from(foreign_key.parent.table).where(condition)
+        total += int(await connection.scalar(count) or 0)
+    return total
+
+
+def _is_key(table: Table, foreign_key: Any) -> bool:
+    """Whether the foreign key points at the table's single-column primary key."""
+    columns = _key_columns(table)
+    return len(columns) == 1 and foreign_key.column is columns[0]
+
+
+def _key_of(table: Table, row: Row) -> Key:
+    return tuple(row[column.name] for column in _key_columns(table))
+
+
+def _key_columns(table: Table) -> list[ColumnElement[Any]]:
     """The primary key, or every column of a table that has none."""
     return list(table.primary_key.columns) or list(table.columns)
 
 
-def _not_in(table: Table, kept: frozenset[Key]) -> ColumnElement[bool]:
+def _key_in(table: Table, keys: Iterable[Key]) -> ColumnElement[bool]:
+    """Whether a row's key is one of ``keys`` (negated with ``~``: it is not)."""
     columns = _key_columns(table)
     if len(columns) == 1:
-        return columns[0].not_in([key[0] for key in kept])
-    return tuple_(*columns).not_in(list(kept))
+        return columns[0].in_([key[0] for key in keys])
+    return tuple_(*columns).in_(list(keys))

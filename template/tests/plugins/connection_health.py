@@ -32,11 +32,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import pytest_asyncio
 
-from .connection_state import changed_options, options_of, read_state, restore_options
+from .connection_state import (
+    changed_options,
+    options_of,
+    read_state,
+    restore_options,
+    sync_connection,
+)
 from .settings import guards_enabled
 
 if TYPE_CHECKING:  # SQLAlchemy: imported when a test first needs a database
-    from sqlalchemy import Connection
     from sqlalchemy.ext.asyncio import AsyncConnection
     from sqlalchemy.orm import ORMExecuteState
 
@@ -93,7 +98,7 @@ class ConnectionHealth:
 
         self._enabled = True
         self._options = options_of(self._connection)  # kept when the connection is replaced
-        connection = self._sync_connection()
+        connection = sync_connection(self._connection)
         event.listen(connection, "before_cursor_execute", self._before)
         event.listen(connection, "after_cursor_execute", self._after)
         event.listen(connection.engine, "engine_disposed", self._on_disposed)
@@ -103,7 +108,7 @@ class ConnectionHealth:
         from sqlalchemy import event
         from sqlalchemy.orm import Session
 
-        connection = self._sync_connection()
+        connection = sync_connection(self._connection)
         event.remove(connection, "before_cursor_execute", self._before)
         event.remove(connection, "after_cursor_execute", self._after)
         event.remove(connection.engine, "engine_disposed", self._on_disposed)
@@ -114,7 +119,7 @@ class ConnectionHealth:
         self._concurrent = None
         self._session_users.clear()
         if self._enabled and self._baseline is None:
-            self._baseline = await self._read_state()
+            self._baseline = await read_state(self._connection)
 
     def busy(self) -> str | None:
         """Why the connection cannot be rolled back now (a task still runs a query on it)."""
@@ -142,7 +147,7 @@ class ConnectionHealth:
         if self.take_disposed():
             return await self.replace(DISPOSED_MESSAGE)
         try:
-            state = await self._read_state()
+            state = await read_state(self._connection)
         except Exception as error:
             return await self.replace(BROKEN_MESSAGE.format(error=describe(error)))
         changes = [
@@ -175,14 +180,6 @@ class ConnectionHealth:
         current = _current_task()
         tasks = {*self._running, *self._session_users} - {current}
         return [task for task in tasks if not task.done()]
-
-    async def _read_state(self) -> dict[str, object]:
-        return await read_state(self._connection)
-
-    def _sync_connection(self) -> Connection:
-        connection = self._connection.sync_connection
-        assert connection is not None, "db_connection is open for the whole run"
-        return connection
 
     def _before(self, *_args: Any) -> None:
         task = _current_task()

@@ -16,9 +16,10 @@ of its own, stopped before its report is written.
 
 A database statement that never ends may block the thread instead (SQLite on
 the fast path) or keep a driver thread busy after its await is cancelled
-(aiosqlite): a watchdog thread calls the interrupters the database plugin
-registers (``add_interrupter``) at the deadline, the statement stops, and the
-test fails with the same message, which gives the time the test really took.
+(aiosqlite): a watchdog thread (``Watchdog``) calls the interrupters the
+database plugin registers (``add_interrupter``) at the deadline, the statement
+stops, and the test fails with the same message, which gives the time the test
+really took.
 The same watchdog times each phase that ``asyncio.timeout`` does not cover: a
 fixture's setup and teardown, and a synchronous test's call. Such a statement
 there would block the thread where pytest-timeout's signal cannot reach it
@@ -32,6 +33,7 @@ import contextlib
 import functools
 import importlib
 import signal
+import threading
 import time
 from collections.abc import Callable, Coroutine, Generator, Iterator
 from typing import Any
@@ -43,7 +45,6 @@ from .baseline import baseline_of
 from .fallbacks import turn_off
 from .settings import add_setting, default_of, guards_enabled, option_group, read_number
 from .tiers import tier_of
-from .watchdog import watchdog
 
 TIMEOUT_DEFAULTS_SECONDS = {
     tier: default_of(f"pyramid_{tier}_timeout") for tier in ("unit", "integration", "e2e")
@@ -280,3 +281,57 @@ def _cancel_backstop(item: pytest.Item, margin: float) -> None:
 
 def _has_timeout_plugin(item: pytest.Item) -> bool:
     return item.config.pluginmanager.has_plugin("timeout")  # absent with -p no:timeout
+
+
+# -- the watchdog ------------------------------------------------------------
+
+
+class Watchdog:
+    """One thread that runs an action at a deadline the event loop may be too blocked to see.
+
+    ``asyncio.timeout`` only fires when the event loop gets to run, which a
+    statement blocking the loop's thread (SQLite on the fast path) never lets
+    it. One thread serves the whole run: arming it costs a lock, and wakes the
+    thread only when it would otherwise sleep past the new deadline.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._deadline: float | None = None
+        self._action: Callable[[], None] = lambda: None
+        self._fired = False
+        self._waiting_until: float | None = None  # None: the thread waits for a deadline
+        self._thread: threading.Thread | None = None
+
+    def arm(self, seconds: float, action: Callable[[], None]) -> None:
+        """Run ``action`` (on the watchdog's thread) ``seconds`` from now, unless disarmed."""
+        deadline = time.monotonic() + seconds
+        with self._condition:
+            self._deadline, self._action, self._fired = deadline, action, False
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="hang-guard", daemon=True)
+                self._thread.start()
+            elif self._waiting_until is None or deadline < self._waiting_until:
+                self._condition.notify()  # otherwise it wakes before the deadline anyway
+
+    def disarm(self) -> bool:
+        """Stop watching; whether the action ran."""
+        with self._condition:
+            self._deadline = None
+            fired, self._fired = self._fired, False
+            return fired
+
+    def _run(self) -> None:
+        with self._condition:
+            while True:
+                self._waiting_until = self._deadline
+                remaining = None if self._deadline is None else self._deadline - time.monotonic()
+                if remaining is None or remaining > 0:
+                    self._condition.wait(remaining)
+                    continue
+                self._deadline, self._fired = None, True
+                self._action()
+
+
+watchdog = Watchdog()
+"""The process's one watchdog (tests of a process run one at a time)."""

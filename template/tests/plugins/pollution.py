@@ -19,7 +19,7 @@ Rows are blamed on whoever wrote them where that is known (``write_sources``):
 a fixture wider than a test is named as such, and rows a thread wrote after
 the test that started it ended are reported against that test in the run's
 summary (which fails the run), not against the test that happened to run next
-(``late_work``; it also counts once more after the worker's last test).
+(the rows are also counted once more after the worker's last test).
 """
 
 from __future__ import annotations
@@ -33,21 +33,22 @@ import pytest
 import pytest_asyncio
 
 from .baseline import fail_unless_baselined
-from .late_work import (
+from .settings import guards_enabled
+from .shared_data import registry
+from .tiers import tier_of
+from .write_sources import (
     BY_ITS_THREAD,
     LAST_TEST,
     LATE_PROPERTY,
     LATE_ROWS_MESSAGE,
     LateThreadErrors,
     LateWrites,
+    Source,
+    WriteSources,
     hand_on,
     join_late_threads,
     late_thread_errors_key,
 )
-from .settings import guards_enabled
-from .shared_data import registry
-from .tiers import tier_of
-from .write_sources import Source, WriteSources
 
 if TYPE_CHECKING:  # SQLAlchemy and the application: imported when a test first needs them
     from sqlalchemy.ext.asyncio import AsyncConnection

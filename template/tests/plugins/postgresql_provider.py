@@ -46,6 +46,7 @@ from .database import (
     was_built,
 )
 from .environment import forget, inherited_or_chosen
+from .event_loops import run_apart
 from .owners import locked, orphaned, reap_folders, this_process, worker_name
 from .postgres_interrupts import cancel_statements
 from .postgres_server import ENVIRONMENT_VARIABLE as SERVER_URL_ENV
@@ -59,7 +60,6 @@ from .postgres_server import (
     server_url_from_env,
     unlisted_install_hint,
 )
-from .private_loop import run_apart
 
 T = TypeVar("T")
 RUN_NAME = "postgres_run"

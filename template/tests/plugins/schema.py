@@ -21,7 +21,7 @@ import pytest
 
 from .answers import ALEMBIC_CONFIG
 from .commands import error_of, runner
-from .private_loop import run_apart
+from .event_loops import run_apart
 from .settings import add_setting, option_group
 
 if TYPE_CHECKING:  # SQLAlchemy: imported when a test first needs a database

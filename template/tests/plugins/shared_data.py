@@ -5,7 +5,7 @@ first test to use it was failed for rows it did not write, the rows were
 deleted, and the next test found them gone. ``module_data_tracker`` is the
 supported way. Its fixture commits rows and tracks them; before the first test
 of the module runs, the tracked rows and the rows that belong to them (see
-``ownership``) join the clean state, so no test is blamed for them and no
+``clean_state``) join the clean state, so no test is blamed for them and no
 cleanup deletes them; after the module, they are deleted and the tracker checks
 nothing else was left.
 """

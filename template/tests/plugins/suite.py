@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import pytest
 import pytest_asyncio
 
-from .loop_scope import require_session_loop
+from .event_loops import require_session_loop
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -41,7 +41,7 @@ pytest_plugins = [
     "tests.plugins.reaper",
     "tests.plugins.schema",
     "tests.plugins.database",
-    "tests.plugins.session_loop",
+    "tests.plugins.event_loops",
     "tests.plugins.shared_data",
     "tests.plugins.pollution",
     "tests.plugins.connection_health",

@@ -3,7 +3,7 @@
 Rows written by a CLI subprocess or by code that opens its own session are
 committed for real; the tracker records their ids, deletes them with the rows
 the test created that belong to them (association rows, and parents it created
-that nothing else refers to: see ``ownership``) in foreign-key-safe
+that nothing else refers to: see ``clean_state``) in foreign-key-safe
 order, checks they are gone, and checks no other row was left behind (rows it
 finds are deleted too, so that the next test starts clean). Rows that were
 there before the test are never deleted unless tracked.
@@ -22,8 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from .clean_state import CleanState, Key
-from .ownership import delete_rows, owned_rows
+from .clean_state import CleanState, Key, delete_rows, owned_rows
 
 DOCS = "docs/testing.md#test-pollution"
 POLLUTION_MESSAGE = (

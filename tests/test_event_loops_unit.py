@@ -43,7 +43,7 @@ def session_loop() -> Iterator[asyncio.AbstractEventLoop]:
 def test_run_apart_returns_the_result_and_keeps_the_current_loop(
     session_loop: asyncio.AbstractEventLoop,
 ) -> None:
-    run_apart = load_plugin("private_loop").run_apart
+    run_apart = load_plugin("event_loops").run_apart
 
     assert run_apart(answer()) == 42
     assert current_loop() is session_loop
