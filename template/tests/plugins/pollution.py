@@ -16,10 +16,7 @@ driver connection or socket connection was opened (Python audit events).
 E2E tests, whose servers and subprocesses write, are always counted.
 
 Rows are blamed on whoever wrote them where that is known (``write_sources``):
-a fixture wider than a test is named as such, and rows a thread wrote after
-the test that started it ended are reported against that test in the run's
-summary (which fails the run), not against the test that happened to run next
-(the rows are also counted once more after the worker's last test).
+a wider fixture, or a test that ended and left a thread writing.
 """
 
 from __future__ import annotations
@@ -96,14 +93,14 @@ class WriteWatch:
     def __init__(self) -> None:
         self.dirty = True  # nothing is known before the first count
         self.sources = WriteSources()
-        self._worker_connection: Any = None
         self._engines_watched = False
 
     def install(self) -> None:
         sys.addaudithook(self._on_audit)  # audit hooks cannot be removed: see _on_audit
 
     def watch_engines(self) -> None:
-        """Every pool checkout and commit counts too, once SQLAlchemy is imported.
+        """Every pool checkout and commit counts too (the worker's connection's included),
+        once SQLAlchemy is imported.
 
         Not in ``install``: a run of unit tests that never import SQLAlchemy
         never loads it, and until it is imported no engine can write.
@@ -114,7 +111,7 @@ class WriteWatch:
         from sqlalchemy.pool import Pool
 
         event.listen(Pool, "checkout", self._on_checkout)
-        event.listen(Engine, "commit", self._on_any_commit)
+        event.listen(Engine, "commit", self._on_commit)
         self._engines_watched = True
 
     def uninstall(self) -> None:
@@ -123,33 +120,13 @@ class WriteWatch:
             from sqlalchemy.pool import Pool
 
             event.remove(Pool, "checkout", self._on_checkout)
-            event.remove(Engine, "commit", self._on_any_commit)
+            event.remove(Engine, "commit", self._on_commit)
             self._engines_watched = False
-        self.forget_connection()
-
-    def watch_commits(self, connection: AsyncConnection) -> None:
-        """Commits on the worker's own connection count too (once per run)."""
-        from sqlalchemy import event
-
-        self.watch_engines()
-        if self._worker_connection is None:
-            self._worker_connection = connection.sync_connection
-            event.listen(self._worker_connection, "commit", self._on_commit)
-
-    def forget_connection(self) -> None:
-        if self._worker_connection is not None:
-            from sqlalchemy import event
-
-            event.remove(self._worker_connection, "commit", self._on_commit)
-            self._worker_connection = None
 
     def _on_checkout(self, *_args: Any) -> None:
         self.dirty = True
 
     def _on_commit(self, *_args: Any) -> None:
-        self.dirty = True
-
-    def _on_any_commit(self, *_args: Any) -> None:
         """A commit is a write: note who made it (a checkout may only read)."""
         self.dirty = True
         self.sources.note()
@@ -253,7 +230,7 @@ def _database_tiers_start_and_end_clean(request: pytest.FixtureRequest) -> Itera
     state: CleanState = request.getfixturevalue("clean_state")
     loop = request.getfixturevalue("session_loop")
     watch = request.config.stash[write_watch_key]
-    watch.watch_commits(connection)
+    watch.watch_engines()  # SQLAlchemy is imported by now
     request.getfixturevalue("_late_work_at_the_end")
     with watch.sources.mute():
         loop.run_until_complete(registry(request.config).settle(connection, state))
@@ -262,9 +239,7 @@ def _database_tiers_start_and_end_clean(request: pytest.FixtureRequest) -> Itera
     if not watch.dirty and tier not in ALWAYS_COUNTED_TIERS:
         return
     with watch.sources.mute():
-        extra = loop.run_until_complete(state.extra_rows(connection))
-        if extra:
-            loop.run_until_complete(state.restore(connection))
+        extra = loop.run_until_complete(state.reset(connection))
     watch.dirty = False
     sources = watch.sources.take()
     if extra:
@@ -301,9 +276,7 @@ async def _late_work_at_the_end(
     last = sources.current
     await asyncio.to_thread(join_late_threads, sources, last)
     with sources.mute():
-        extra = await clean_state.extra_rows(db_connection)
-        if extra:
-            await clean_state.restore(db_connection)
+        extra = await clean_state.reset(db_connection)
     if last is not None:
         if extra:
             seen_in = LAST_TEST.format(nodeid=last.nodeid)

@@ -30,7 +30,6 @@ if TYPE_CHECKING:  # SQLAlchemy and the application: imported when a test first 
 class SharedData:
     """One module's tracker, and the rows it owns once its fixtures are set up."""
 
-    owner: str
     tracker: DataTracker
     rows: dict[str, set[Key]] | None = None
 
@@ -53,9 +52,7 @@ shared_data_key = pytest.StashKey[SharedDataRegistry]()
 
 
 def registry(config: pytest.Config) -> SharedDataRegistry:
-    if shared_data_key not in config.stash:
-        config.stash[shared_data_key] = SharedDataRegistry()
-    return config.stash[shared_data_key]
+    return config.stash.setdefault(shared_data_key, SharedDataRegistry())
 
 
 # -- fixtures ----------------------------------------------------------------
@@ -75,10 +72,11 @@ async def module_data_tracker(
 
     tracker = DataTracker(metadata, TRACKER_SHORTCUTS)
     await tracker.take_baseline(db_connection)
-    shared = SharedData(request.node.nodeid, tracker)
-    registry(request.config).active.append(shared)
+    shared = SharedData(tracker)
+    active = registry(request.config).active
+    active.append(shared)
     yield tracker
-    registry(request.config).active.remove(shared)
+    active.remove(shared)
     if shared.rows is not None:
         clean_state.unshare(shared.rows)
     await tracker.cleanup(db_connection)
