@@ -99,8 +99,7 @@ class WriteWatch:
         sys.addaudithook(self._on_audit)  # audit hooks cannot be removed: see _on_audit
 
     def watch_engines(self) -> None:
-        """Every pool checkout and commit counts too (the worker's connection's included),
-        once SQLAlchemy is imported.
+        """Every pool checkout and commit counts too, the worker's connection's included.
 
         Not in ``install``: a run of unit tests that never import SQLAlchemy
         never loads it, and until it is imported no engine can write.

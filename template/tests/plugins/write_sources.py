@@ -1,23 +1,16 @@
 """Who wrote, or failed: the running test, a wider fixture, or a test that ended.
 
-The pollution check counts rows after each test, so rows written by a thread
-that a finished test left running used to be blamed on whichever test came
-next, and rows committed by a module-scoped fixture on its first user. Each
-possible write (a pool checkout, a commit, a process or a raw connection) is
-noted with its source (``WriteSources``): the thread a finished test started
-and left running names that test ("after it ended"); a fixture wider than a
-test that is being set up names that fixture; anything else is the running
-test's, or, between tests, happened after the last test ended.
+Rows are counted after each test: without this, the rows of a thread that a
+finished test left running would be blamed on whichever test ran next, and a
+module-scoped fixture's rows on its first user. So each possible write (a pool
+checkout, a commit, a process or a raw connection) is noted with its source
+(``WriteSources``; the kinds are listed on ``Source``).
 
-What such a thread did after its test ended is not the fault of the test
-running then. It is reported against the test that started it, in one summary
-section that fails the run, from every xdist worker (``LateWrites``):
-
-- rows it wrote (counted by ``pollution`` after each test, and once more at the
-  end of the worker's run, after waiting for such threads);
-- an exception it raised (``LateThreadErrors``: the lock guard's refusal of a
-  connection while another test holds ``db_session``, say), which pytest would
-  otherwise report as "Exception in thread ..." in whichever test ran then.
+What such a thread did after its test ended is reported against the test that
+started it, in one summary section that fails the run, from every xdist worker
+(``LateWrites``): rows it wrote (counted after each test, and once more after
+the worker's last test) and exceptions it raised (``LateThreadErrors``), which
+pytest would otherwise report in whichever test ran then.
 """
 
 from __future__ import annotations
@@ -61,7 +54,6 @@ class Source:
 
     kind: Kind
     name: str
-    location: tuple[str, int | None, str] | None = None
 
 
 @dataclass
@@ -95,16 +87,15 @@ class WriteSources:
         """Threads the test started and left running write 'after it ended' from now on."""
         for thread in threading.enumerate():
             if thread.ident is not None and thread.ident not in self._threads_before:
-                self.origins[thread.ident] = Source("late", item.nodeid, item.location)
-        self.last_ended = Source("between", item.nodeid, item.location)
+                self.origins[thread.ident] = Source("late", item.nodeid)
+        self.last_ended = Source("between", item.nodeid)
         self.current = None
 
     def note(self) -> None:
         """Record the source of a possible write happening now, on this thread."""
         if self.muted:
             return
-        origin = self.origins.get(threading.get_ident())
-        if origin is not None and (self.current is None or origin.name != self.current.nodeid):
+        if origin := self.late_origin(threading.current_thread()):
             self.noted.add(origin)
         elif self.fixtures:
             self.noted.add(Source("fixture", self.fixtures[-1]))
