@@ -126,14 +126,13 @@ async def owned_rows(
     tracked: Mapping[str, Iterable[object]],
 ) -> dict[str, set[Key]]:
     """The keys of the tracked rows and of the created rows that belong to them, by table."""
-    created = {
-        table.name: await baseline.added_rows(connection, table) for table in metadata.sorted_tables
-    }
+    rows: dict[str, dict[Key, Row]] = {}
+    for table in metadata.sorted_tables:
+        added = await baseline.added_rows(connection, table)
+        rows[table.name] = {_key_of(table, row): row for row in added}
     owned: defaultdict[str, set[Key]] = defaultdict(set)
     for name, ids in tracked.items():
         owned[name].update((row_id,) for row_id in ids)
-    rows = {name: {_key_of(metadata.tables[name], row): row for row in found}
-            for name, found in created.items()}  # fmt: skip
     changed = True
     while changed:
         changed = _add_children(metadata, rows, owned)

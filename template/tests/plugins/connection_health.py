@@ -117,22 +117,19 @@ class ConnectionHealth:
         if self._enabled and self._baseline is None:
             self._baseline = await read_state(self._connection)
 
-    def busy(self) -> str | None:
-        """Why the connection cannot be rolled back now (a task still runs a query on it)."""
-        if self._still_running():
-            return CONCURRENT_MESSAGE.format(how=HOW_CONCURRENT["running"])
-        return None
-
-    async def stop_running(self) -> None:
-        """Cancel the tasks still running a query: their test is over (see ``busy``)."""
+    async def stop_running(self) -> str | None:
+        """Cancel the tasks still running a query (their test is over, and rolling back
+        under them would hang); if there were any, say so."""
         tasks = self._still_running()
+        if not tasks:
+            return None
         for task in tasks:
             task.cancel()
-        if tasks:
-            await asyncio.wait(tasks, timeout=CANCEL_TIMEOUT_SECONDS)
+        await asyncio.wait(tasks, timeout=CANCEL_TIMEOUT_SECONDS)
         for task in tasks:
             if task.done() and not task.cancelled():
                 task.exception()  # read, so that it is not logged as never retrieved
+        return CONCURRENT_MESSAGE.format(how=HOW_CONCURRENT["running"])
 
     async def check(self) -> str | None:
         """After the rollback: what this test did to the connection, if anything (then replaced)."""

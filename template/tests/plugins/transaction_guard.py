@@ -71,10 +71,8 @@ class TransactionGuard:
     async def rollback(self) -> None:
         """End the transaction, whatever the test did to it (a broken connection is replaced)."""
         self._watching = False
-        self._broken = self._health.busy()  # rolling back under a running statement would hang
-        if self._broken is not None:
-            await self._health.stop_running()
-        else:
+        self._broken = await self._health.stop_running()
+        if self._broken is None:
             try:
                 if self._transaction is not None and self._transaction.is_active:
                     await self._transaction.rollback()
