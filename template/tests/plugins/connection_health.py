@@ -197,8 +197,8 @@ class ConnectionHealth:
 
 
 def describe(error: BaseException) -> str:
-    first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
 def _current_task() -> asyncio.Task[Any] | None:
