@@ -17,21 +17,26 @@ E2E tests, whose servers and subprocesses write, are always counted.
 
 Rows are blamed on whoever wrote them where that is known (``write_sources``):
 a wider fixture, or a test that ended and left a thread writing.
+
+Rows a module's tests share are committed once by a module-scoped fixture and
+tracked with ``module_data_tracker``: before the module's first test, they and
+the rows that belong to them (see ``clean_state``) join the clean state, so no
+test is blamed for them and no cleanup deletes them; after the module, they are
+deleted and the tracker checks nothing else was left.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator, Generator, Iterator
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
 import pytest_asyncio
 
 from .baseline import fail_unless_baselined
 from .settings import guards_enabled
-from .shared_data import registry
 from .tiers import tier_of
 from .write_sources import (
     BY_ITS_THREAD,
@@ -41,35 +46,24 @@ from .write_sources import (
     LateThreadErrors,
     LateWrites,
     Source,
-    WriteSources,
+    WriteWatch,
     hand_on,
     join_late_threads,
     late_thread_errors_key,
+    write_watch_key,
 )
 
 if TYPE_CHECKING:  # SQLAlchemy and the application: imported when a test first needs them
     from sqlalchemy.ext.asyncio import AsyncConnection
 
-    from .clean_state import CleanState
+    from .clean_state import CleanState, Key
+    from .tracker import DataTracker
 
 POLLUTION_GUARD = "pollution"
 """The name baseline entries use for this guard."""
 
 CHECKED_TIERS = ("integration", "e2e")
 ALWAYS_COUNTED_TIERS = ("e2e",)
-WRITER_EVENTS = frozenset(
-    {
-        "subprocess.Popen",
-        "os.system",
-        "os.posix_spawn",
-        "os.exec",
-        "os.fork",
-        "sqlite3.connect",
-        "socket.connect",
-    }
-)
-"""Audit events of a process, a raw driver connection or a server request: each may write."""
-CONNECT_EVENTS = frozenset({"sqlite3.connect", "socket.connect"})
 LEFTOVER_ROWS_MESSAGE = (
     "Test pollution: this test left rows in the database that nothing removed:\n"
     "{tables}\nThey were deleted, so later tests start clean. Fix: use db_session, whose "
@@ -87,64 +81,17 @@ FIXTURE_ROWS_MESSAGE = (
 )
 
 
-class WriteWatch:
-    """Whether anything that could write to the test database happened since the last count."""
+@dataclass
+class SharedData:
+    """One module's tracker, and the rows it owns once its fixtures are set up."""
 
-    def __init__(self) -> None:
-        self.dirty = True  # nothing is known before the first count
-        self.sources = WriteSources()
-        self._engines_watched = False
-
-    def install(self) -> None:
-        sys.addaudithook(self._on_audit)  # audit hooks cannot be removed: see _on_audit
-
-    def watch_engines(self) -> None:
-        """Every pool checkout and commit counts too, the worker's connection's included.
-
-        Not in ``install``: a run of unit tests that never import SQLAlchemy
-        never loads it, and until it is imported no engine can write.
-        """
-        if self._engines_watched or "sqlalchemy" not in sys.modules:
-            return
-        from sqlalchemy import Engine, event
-        from sqlalchemy.pool import Pool
-
-        event.listen(Pool, "checkout", self._on_checkout)
-        event.listen(Engine, "commit", self._on_commit)
-        self._engines_watched = True
-
-    def uninstall(self) -> None:
-        if self._engines_watched:
-            from sqlalchemy import Engine, event
-            from sqlalchemy.pool import Pool
-
-            event.remove(Pool, "checkout", self._on_checkout)
-            event.remove(Engine, "commit", self._on_commit)
-            self._engines_watched = False
-
-    def _on_checkout(self, *_args: Any) -> None:
-        self.dirty = True
-
-    def _on_commit(self, *_args: Any) -> None:
-        """A commit is a write: note who made it (a checkout may only read)."""
-        self.dirty = True
-        self.sources.note()
-
-    def _on_audit(self, name: str, _args: tuple[Any, ...]) -> None:
-        if name in WRITER_EVENTS:
-            self.dirty = True
-            if name not in CONNECT_EVENTS:  # new connections read too; and open on other threads
-                self.sources.note()
+    tracker: DataTracker
+    rows: dict[str, set[Key]] | None = None
 
 
-write_watch_key = pytest.StashKey[WriteWatch]()
 clean_state_key = pytest.StashKey["CleanState"]()
-
-
-def leftover_lines(extra: dict[str, int]) -> str:
-    return "\n".join(
-        LEFTOVER_TABLE_LINE.format(table=name, count=count) for name, count in sorted(extra.items())
-    )
+shared_data_key = pytest.StashKey[list[SharedData]]()
+"""The ``module_data_tracker``s alive now (one per module being run)."""
 
 
 # -- hooks -------------------------------------------------------------------
@@ -232,7 +179,7 @@ def _database_tiers_start_and_end_clean(request: pytest.FixtureRequest) -> Itera
     watch.watch_engines()  # SQLAlchemy is imported by now
     request.getfixturevalue("_late_work_at_the_end")
     with watch.sources.mute():
-        loop.run_until_complete(registry(request.config).settle(connection, state))
+        loop.run_until_complete(share_module_rows(request.config, connection, state))
     yield
     hand_on(request.node, request.config.stash.get(late_thread_errors_key, None))
     if not watch.dirty and tier not in ALWAYS_COUNTED_TIERS:
@@ -243,24 +190,6 @@ def _database_tiers_start_and_end_clean(request: pytest.FixtureRequest) -> Itera
     sources = watch.sources.take()
     if extra:
         blame(request.node, sources, leftover_lines(extra))
-
-
-def blame(item: pytest.Item, sources: set[Source], tables: str, seen_in: str | None = None) -> None:
-    """Fail the test that wrote the rows, or, if another did, report that one."""
-    __tracebackhide__ = True
-    if not sources or Source("test", item.nodeid) in sources:
-        message = LEFTOVER_ROWS_MESSAGE.format(tables=tables)
-    elif fixtures := sorted(source.name for source in sources if source.kind == "fixture"):
-        message = FIXTURE_ROWS_MESSAGE.format(fixture=fixtures[0], tables=tables)
-    else:  # written by a test that ended (its teardown, or a thread it left running)
-        for source in sorted(sources, key=lambda source: source.name):
-            how = BY_ITS_THREAD if source.kind == "late" else ""
-            finding = LATE_ROWS_MESSAGE.format(
-                culprit=source.name, how=how, tables=tables, seen_in=seen_in or item.nodeid
-            )
-            item.user_properties.append((LATE_PROPERTY, finding))
-        return
-    fail_unless_baselined(item, POLLUTION_GUARD, message)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -292,3 +221,64 @@ async def clean_state(pytestconfig: pytest.Config, db_connection: AsyncConnectio
     if clean_state_key in pytestconfig.stash:
         return pytestconfig.stash[clean_state_key]
     return await CleanState.capture(db_connection, metadata)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def module_data_tracker(
+    request: pytest.FixtureRequest, db_connection: AsyncConnection, clean_state: CleanState
+) -> AsyncIterator[DataTracker]:
+    """Track rows a module-scoped fixture commits for its module's tests to share.
+
+    They are not pollution while the module runs, and are deleted (with the rows
+    that belong to them) after it; rows left untracked fail the module's last test.
+    """
+    from .seams import TRACKER_SHORTCUTS, metadata
+    from .tracker import DataTracker
+
+    tracker = DataTracker(metadata, TRACKER_SHORTCUTS)
+    await tracker.take_baseline(db_connection)
+    shared = SharedData(tracker)
+    active = request.config.stash.setdefault(shared_data_key, [])
+    active.append(shared)
+    yield tracker
+    active.remove(shared)
+    if shared.rows is not None:
+        clean_state.unshare(shared.rows)
+    await tracker.cleanup(db_connection)
+
+
+# -- helpers ----------------------------------------------------------------
+
+
+async def share_module_rows(
+    config: pytest.Config, connection: AsyncConnection, clean_state: CleanState
+) -> None:
+    """Before a test runs: rows its module's fixtures committed join the clean state."""
+    for shared in config.stash.setdefault(shared_data_key, []):
+        if shared.rows is None:
+            shared.rows = await shared.tracker.owned(connection)
+            clean_state.share(shared.rows)
+
+
+def blame(item: pytest.Item, sources: set[Source], tables: str, seen_in: str | None = None) -> None:
+    """Fail the test that wrote the rows, or, if another did, report that one."""
+    __tracebackhide__ = True
+    if not sources or Source("test", item.nodeid) in sources:
+        message = LEFTOVER_ROWS_MESSAGE.format(tables=tables)
+    elif fixtures := sorted(source.name for source in sources if source.kind == "fixture"):
+        message = FIXTURE_ROWS_MESSAGE.format(fixture=fixtures[0], tables=tables)
+    else:  # written by a test that ended (its teardown, or a thread it left running)
+        for source in sorted(sources, key=lambda source: source.name):
+            how = BY_ITS_THREAD if source.kind == "late" else ""
+            finding = LATE_ROWS_MESSAGE.format(
+                culprit=source.name, how=how, tables=tables, seen_in=seen_in or item.nodeid
+            )
+            item.user_properties.append((LATE_PROPERTY, finding))
+        return
+    fail_unless_baselined(item, POLLUTION_GUARD, message)
+
+
+def leftover_lines(extra: dict[str, int]) -> str:
+    return "\n".join(
+        LEFTOVER_TABLE_LINE.format(table=name, count=count) for name, count in sorted(extra.items())
+    )

@@ -1,10 +1,12 @@
-"""Who wrote, or failed: the running test, a wider fixture, or a test that ended.
+"""Whether anything may have written since the last count, and who: the running test, a
+wider fixture, or a test that ended.
 
 Rows are counted after each test: without this, the rows of a thread that a
 finished test left running would be blamed on whichever test ran next, and a
-module-scoped fixture's rows on its first user. So each possible write (a pool
-checkout, a commit, a process or a raw connection) is noted with its source
-(``WriteSources``; the kinds are listed on ``Source``).
+module-scoped fixture's rows on its first user. So ``WriteWatch`` notices each
+possible write (a pool checkout, a commit, a process or a raw connection: it
+lets ``pollution`` skip counting when there was none), and ``WriteSources``
+notes its source (the kinds are listed on ``Source``).
 
 What such a thread did after its test ended is reported against the test that
 started it, in one summary section that fails the run, from every xdist worker
@@ -16,12 +18,13 @@ pytest would otherwise report in whichever test ran then.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 
@@ -43,6 +46,19 @@ LATE_PROPERTY = "pyramid_late_pollution"
 """The user property carrying a finding to the run's summary (from xdist workers too)."""
 LATE_THREAD_WAIT_SECONDS = 10.0
 """How long the final check waits for threads ended tests left running."""
+WRITER_EVENTS = frozenset(
+    {
+        "subprocess.Popen",
+        "os.system",
+        "os.posix_spawn",
+        "os.exec",
+        "os.fork",
+        "sqlite3.connect",
+        "socket.connect",
+    }
+)
+"""Audit events of a process, a raw driver connection or a server request: each may write."""
+CONNECT_EVENTS = frozenset({"sqlite3.connect", "socket.connect"})
 
 ExceptHook = Callable[[threading.ExceptHookArgs], object]
 
@@ -123,6 +139,59 @@ class WriteSources:
         """The sources noted since the last call, forgetting them."""
         taken, self.noted = self.noted, set()
         return taken
+
+
+class WriteWatch:
+    """Whether anything that could write to the test database happened since the last count."""
+
+    def __init__(self) -> None:
+        self.dirty = True  # nothing is known before the first count
+        self.sources = WriteSources()
+        self._engines_watched = False
+
+    def install(self) -> None:
+        sys.addaudithook(self._on_audit)  # audit hooks cannot be removed: see _on_audit
+
+    def watch_engines(self) -> None:
+        """Every pool checkout and commit counts too, the worker's connection's included.
+
+        Not in ``install``: a run of unit tests that never import SQLAlchemy
+        never loads it, and until it is imported no engine can write.
+        """
+        if self._engines_watched or "sqlalchemy" not in sys.modules:
+            return
+        from sqlalchemy import Engine, event
+        from sqlalchemy.pool import Pool
+
+        event.listen(Pool, "checkout", self._on_checkout)
+        event.listen(Engine, "commit", self._on_commit)
+        self._engines_watched = True
+
+    def uninstall(self) -> None:
+        if self._engines_watched:
+            from sqlalchemy import Engine, event
+            from sqlalchemy.pool import Pool
+
+            event.remove(Pool, "checkout", self._on_checkout)
+            event.remove(Engine, "commit", self._on_commit)
+            self._engines_watched = False
+
+    def _on_checkout(self, *_args: Any) -> None:
+        self.dirty = True
+
+    def _on_commit(self, *_args: Any) -> None:
+        """A commit is a write: note who made it (a checkout may only read)."""
+        self.dirty = True
+        self.sources.note()
+
+    def _on_audit(self, name: str, _args: tuple[Any, ...]) -> None:
+        if name in WRITER_EVENTS:
+            self.dirty = True
+            if name not in CONNECT_EVENTS:  # new connections read too; and open on other threads
+                self.sources.note()
+
+
+write_watch_key = pytest.StashKey[WriteWatch]()
 
 
 class LateWrites:
