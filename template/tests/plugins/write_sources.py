@@ -160,21 +160,25 @@ class WriteWatch:
         """
         if self._engines_watched or "sqlalchemy" not in sys.modules:
             return
-        from sqlalchemy import Engine, event
-        from sqlalchemy.pool import Pool
+        from sqlalchemy import event
 
-        event.listen(Pool, "checkout", self._on_checkout)
-        event.listen(Engine, "commit", self._on_commit)
+        self._listeners(event.listen)
         self._engines_watched = True
 
     def uninstall(self) -> None:
         if self._engines_watched:
-            from sqlalchemy import Engine, event
-            from sqlalchemy.pool import Pool
+            from sqlalchemy import event
 
-            event.remove(Pool, "checkout", self._on_checkout)
-            event.remove(Engine, "commit", self._on_commit)
+            self._listeners(event.remove)
             self._engines_watched = False
+
+    def _listeners(self, apply: Callable[..., None]) -> None:
+        """Add (``event.listen``) or remove (``event.remove``) the engines' listeners."""
+        from sqlalchemy import Engine
+        from sqlalchemy.pool import Pool
+
+        apply(Pool, "checkout", self._on_checkout)
+        apply(Engine, "commit", self._on_commit)
 
     def _on_checkout(self, *_args: Any) -> None:
         self.dirty = True
