@@ -7,10 +7,6 @@ from dataclasses import dataclass
 
 @dataclass
 class FakeItem:
-    """A test item as far as ``write_sources`` reads one: its node id and location."""
+    """A test item as far as ``write_sources`` reads one: its node id."""
 
     nodeid: str
-
-    @property
-    def location(self) -> tuple[str, int | None, str]:
-        return (self.nodeid, 1, self.nodeid)

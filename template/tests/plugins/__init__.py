@@ -45,12 +45,12 @@ What every test gets:
   (``targets``: which database a URL reaches, by identity rather than spelling;
   ``pg_targets``: what a PostgreSQL driver fills in from ``PG*`` and its defaults).
 - ``transaction_guard``, ``pollution`` (with ``clean_state`` and ``write_sources``:
-  who wrote the rows, and what a test's threads did after it ended),
+  whether and who wrote the rows, and what a test's threads did after it ended;
+  and ``module_data_tracker``, rows a module's tests share),
   ``leftover_tasks`` (with ``event_loops``): a test cannot leave its transaction,
   rows or tasks to the next one; ``connection_health``: nor a connection it used
   at once from two tasks, changed (``connection_state``: what it keeps between
   transactions), broke or disposed.
-- ``shared_data``: ``module_data_tracker``, rows a module's tests share.
 - ``budgets``: name unit and integration tests over their time budget
   (``clocks``: what a test is charged, the machine's load left out).
 - ``hangs``: fail a hanging test with a traceback at the stuck await (its

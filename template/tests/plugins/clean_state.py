@@ -32,6 +32,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    true,
     tuple_,
     union_all,
 )
@@ -82,24 +83,27 @@ class CleanState:
         extra = {name: counts[name] - len(self.keys.get(name, ())) for name in counts}
         return {name: count for name, count in extra.items() if count > 0}
 
+    async def reset(self, connection: AsyncConnection) -> dict[str, int]:
+        """``extra_rows``, after deleting them when there are any (one statement when clean)."""
+        extra = await self.extra_rows(connection)
+        if extra:
+            await self.restore(connection)
+        return extra
+
     async def restore(self, connection: AsyncConnection) -> None:
         """Delete every row that is not in the clean state, children before parents."""
         async with connection.begin():
             for table in reversed(self.metadata.sorted_tables):
-                statement = delete(table)
-                kept = self.keys.get(table.name)
-                if kept:
-                    statement = statement.where(~_key_in(table, kept))
-                await connection.execute(statement)
+                await connection.execute(delete(table).where(self._added(table)))
 
     async def added_rows(self, connection: AsyncConnection, table: Table) -> list[Row]:
         """The rows of ``table`` that are not in the clean state."""
-        statement = select(table)
-        kept = self.keys.get(table.name)
-        if kept:
-            statement = statement.where(~_key_in(table, kept))
-        result = await connection.execute(statement)
+        result = await connection.execute(select(table).where(self._added(table)))
         return [dict(row._mapping) for row in result]
+
+    def _added(self, table: Table) -> ColumnElement[bool]:
+        kept = self.keys.get(table.name)
+        return ~_key_in(table, kept) if kept else true()
 
 
 async def count_rows(connection: AsyncConnection, metadata: MetaData) -> dict[str, int]:
@@ -122,14 +126,13 @@ async def owned_rows(
     tracked: Mapping[str, Iterable[object]],
 ) -> dict[str, set[Key]]:
     """The keys of the tracked rows and of the created rows that belong to them, by table."""
-    created = {
-        table.name: await baseline.added_rows(connection, table) for table in metadata.sorted_tables
-    }
+    rows: dict[str, dict[Key, Row]] = {}
+    for table in metadata.sorted_tables:
+        added = await baseline.added_rows(connection, table)
+        rows[table.name] = {_key_of(table, row): row for row in added}
     owned: defaultdict[str, set[Key]] = defaultdict(set)
     for name, ids in tracked.items():
         owned[name].update((row_id,) for row_id in ids)
-    rows = {name: {_key_of(metadata.tables[name], row): row for row in found}
-            for name, found in created.items()}  # fmt: skip
     changed = True
     while changed:
         changed = _add_children(metadata, rows, owned)

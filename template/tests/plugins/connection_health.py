@@ -6,27 +6,23 @@ after each test undoes its rows, not what it did to the connection itself:
 - concurrent use (``asyncio.gather`` on ``db_session``, or a task still running
   a statement when the test ends) leaves the driver in the middle of an
   operation: asyncpg then refuses everything ("another operation is in progress");
-- state a rollback keeps: SQLite pragmas (``PRAGMA query_only = ON``), and on
-  PostgreSQL session advisory locks, prepared statements, ``WITH HOLD`` cursors,
-  ``LISTEN``, and settings or temporary tables committed past ``db_session``;
-  the driver connection's isolation level and row decoding, and SQLAlchemy's
-  execution options set on the connection (``connection_state``);
+- state a rollback keeps (``PRAGMA query_only = ON``, a session advisory lock,
+  execution options set on the connection: ``connection_state`` lists them);
 - a statement aborted midway, a closed driver connection, a disposed engine.
 
 Statements of two tasks that overlap are noticed as they start; a task still
 querying ``db_session`` when the test ends is cancelled before the rollback
-(which would otherwise wait behind it or fail). After the
-rollback, the connection's state is read in one statement and compared with
-what it was when the connection was opened. A test that broke or changed the
-connection fails naming the cause, and the connection is replaced
-(invalidated: SQLAlchemy opens a new one on its next use), so the next test
-starts clean whatever the seed.
+(which would otherwise wait behind it or fail). After the rollback, the
+connection's state is read and compared with what it was when the connection
+was opened. A test that broke or changed the connection fails naming the
+cause, and the connection is replaced (invalidated: SQLAlchemy opens a new one
+on its next use), so the next test starts clean whatever the seed.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -94,25 +90,25 @@ class ConnectionHealth:
 
     def install(self) -> None:
         from sqlalchemy import event
-        from sqlalchemy.orm import Session
 
         self._enabled = True
         self._options = options_of(self._connection)  # kept when the connection is replaced
-        connection = sync_connection(self._connection)
-        event.listen(connection, "before_cursor_execute", self._before)
-        event.listen(connection, "after_cursor_execute", self._after)
-        event.listen(connection.engine, "engine_disposed", self._on_disposed)
-        event.listen(Session, "do_orm_execute", self._on_session_execute)
+        self._listeners(event.listen)
 
     def uninstall(self) -> None:
         from sqlalchemy import event
+
+        self._listeners(event.remove)
+
+    def _listeners(self, apply: Callable[..., None]) -> None:
+        """Add (``event.listen``) or remove (``event.remove``) the watcher's listeners."""
         from sqlalchemy.orm import Session
 
         connection = sync_connection(self._connection)
-        event.remove(connection, "before_cursor_execute", self._before)
-        event.remove(connection, "after_cursor_execute", self._after)
-        event.remove(connection.engine, "engine_disposed", self._on_disposed)
-        event.remove(Session, "do_orm_execute", self._on_session_execute)
+        apply(connection, "before_cursor_execute", self._before)
+        apply(connection, "after_cursor_execute", self._after)
+        apply(connection.engine, "engine_disposed", self._on_disposed)
+        apply(Session, "do_orm_execute", self._on_session_execute)
 
     async def begin_test(self) -> None:
         """Forget the last test's findings; read the state of a newly opened connection."""
@@ -121,22 +117,19 @@ class ConnectionHealth:
         if self._enabled and self._baseline is None:
             self._baseline = await read_state(self._connection)
 
-    def busy(self) -> str | None:
-        """Why the connection cannot be rolled back now (a task still runs a query on it)."""
-        if self._still_running():
-            return CONCURRENT_MESSAGE.format(how=HOW_CONCURRENT["running"])
-        return None
-
-    async def stop_running(self) -> None:
-        """Cancel the tasks still running a query: their test is over (see ``busy``)."""
+    async def stop_running(self) -> str | None:
+        """Cancel the tasks still running a query (their test is over, and rolling back
+        under them would hang); if there were any, say so."""
         tasks = self._still_running()
+        if not tasks:
+            return None
         for task in tasks:
             task.cancel()
-        if tasks:
-            await asyncio.wait(tasks, timeout=CANCEL_TIMEOUT_SECONDS)
+        await asyncio.wait(tasks, timeout=CANCEL_TIMEOUT_SECONDS)
         for task in tasks:
             if task.done() and not task.cancelled():
                 task.exception()  # read, so that it is not logged as never retrieved
+        return CONCURRENT_MESSAGE.format(how=HOW_CONCURRENT["running"])
 
     async def check(self) -> str | None:
         """After the rollback: what this test did to the connection, if anything (then replaced)."""
@@ -204,8 +197,8 @@ class ConnectionHealth:
 
 
 def describe(error: BaseException) -> str:
-    first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
 def _current_task() -> asyncio.Task[Any] | None:

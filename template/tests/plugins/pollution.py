@@ -16,25 +16,27 @@ driver connection or socket connection was opened (Python audit events).
 E2E tests, whose servers and subprocesses write, are always counted.
 
 Rows are blamed on whoever wrote them where that is known (``write_sources``):
-a fixture wider than a test is named as such, and rows a thread wrote after
-the test that started it ended are reported against that test in the run's
-summary (which fails the run), not against the test that happened to run next
-(the rows are also counted once more after the worker's last test).
+a wider fixture, or a test that ended and left a thread writing.
+
+Rows a module's tests share are committed once by a module-scoped fixture and
+tracked with ``module_data_tracker``: before the module's first test, they and
+the rows that belong to them (see ``clean_state``) join the clean state, so no
+test is blamed for them and no cleanup deletes them; after the module, they are
+deleted and the tracker checks nothing else was left.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator, Generator, Iterator
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
 import pytest_asyncio
 
 from .baseline import fail_unless_baselined
 from .settings import guards_enabled
-from .shared_data import registry
 from .tiers import tier_of
 from .write_sources import (
     BY_ITS_THREAD,
@@ -44,35 +46,24 @@ from .write_sources import (
     LateThreadErrors,
     LateWrites,
     Source,
-    WriteSources,
+    WriteWatch,
     hand_on,
     join_late_threads,
     late_thread_errors_key,
+    write_watch_key,
 )
 
 if TYPE_CHECKING:  # SQLAlchemy and the application: imported when a test first needs them
     from sqlalchemy.ext.asyncio import AsyncConnection
 
-    from .clean_state import CleanState
+    from .clean_state import CleanState, Key
+    from .tracker import DataTracker
 
 POLLUTION_GUARD = "pollution"
 """The name baseline entries use for this guard."""
 
 CHECKED_TIERS = ("integration", "e2e")
 ALWAYS_COUNTED_TIERS = ("e2e",)
-WRITER_EVENTS = frozenset(
-    {
-        "subprocess.Popen",
-        "os.system",
-        "os.posix_spawn",
-        "os.exec",
-        "os.fork",
-        "sqlite3.connect",
-        "socket.connect",
-    }
-)
-"""Audit events of a process, a raw driver connection or a server request: each may write."""
-CONNECT_EVENTS = frozenset({"sqlite3.connect", "socket.connect"})
 LEFTOVER_ROWS_MESSAGE = (
     "Test pollution: this test left rows in the database that nothing removed:\n"
     "{tables}\nThey were deleted, so later tests start clean. Fix: use db_session, whose "
@@ -90,85 +81,17 @@ FIXTURE_ROWS_MESSAGE = (
 )
 
 
-class WriteWatch:
-    """Whether anything that could write to the test database happened since the last count."""
+@dataclass
+class SharedData:
+    """One module's tracker, and the rows it owns once its fixtures are set up."""
 
-    def __init__(self) -> None:
-        self.dirty = True  # nothing is known before the first count
-        self.sources = WriteSources()
-        self._worker_connection: Any = None
-        self._engines_watched = False
-
-    def install(self) -> None:
-        sys.addaudithook(self._on_audit)  # audit hooks cannot be removed: see _on_audit
-
-    def watch_engines(self) -> None:
-        """Every pool checkout and commit counts too, once SQLAlchemy is imported.
-
-        Not in ``install``: a run of unit tests that never import SQLAlchemy
-        never loads it, and until it is imported no engine can write.
-        """
-        if self._engines_watched or "sqlalchemy" not in sys.modules:
-            return
-        from sqlalchemy import Engine, event
-        from sqlalchemy.pool import Pool
-
-        event.listen(Pool, "checkout", self._on_checkout)
-        event.listen(Engine, "commit", self._on_any_commit)
-        self._engines_watched = True
-
-    def uninstall(self) -> None:
-        if self._engines_watched:
-            from sqlalchemy import Engine, event
-            from sqlalchemy.pool import Pool
-
-            event.remove(Pool, "checkout", self._on_checkout)
-            event.remove(Engine, "commit", self._on_any_commit)
-            self._engines_watched = False
-        self.forget_connection()
-
-    def watch_commits(self, connection: AsyncConnection) -> None:
-        """Commits on the worker's own connection count too (once per run)."""
-        from sqlalchemy import event
-
-        self.watch_engines()
-        if self._worker_connection is None:
-            self._worker_connection = connection.sync_connection
-            event.listen(self._worker_connection, "commit", self._on_commit)
-
-    def forget_connection(self) -> None:
-        if self._worker_connection is not None:
-            from sqlalchemy import event
-
-            event.remove(self._worker_connection, "commit", self._on_commit)
-            self._worker_connection = None
-
-    def _on_checkout(self, *_args: Any) -> None:
-        self.dirty = True
-
-    def _on_commit(self, *_args: Any) -> None:
-        self.dirty = True
-
-    def _on_any_commit(self, *_args: Any) -> None:
-        """A commit is a write: note who made it (a checkout may only read)."""
-        self.dirty = True
-        self.sources.note()
-
-    def _on_audit(self, name: str, _args: tuple[Any, ...]) -> None:
-        if name in WRITER_EVENTS:
-            self.dirty = True
-            if name not in CONNECT_EVENTS:  # new connections read too; and open on other threads
-                self.sources.note()
+    tracker: DataTracker
+    rows: dict[str, set[Key]] | None = None
 
 
-write_watch_key = pytest.StashKey[WriteWatch]()
 clean_state_key = pytest.StashKey["CleanState"]()
-
-
-def leftover_lines(extra: dict[str, int]) -> str:
-    return "\n".join(
-        LEFTOVER_TABLE_LINE.format(table=name, count=count) for name, count in sorted(extra.items())
-    )
+shared_data_key = pytest.StashKey[list[SharedData]]()
+"""The ``module_data_tracker``s alive now (one per module being run)."""
 
 
 # -- hooks -------------------------------------------------------------------
@@ -253,22 +176,88 @@ def _database_tiers_start_and_end_clean(request: pytest.FixtureRequest) -> Itera
     state: CleanState = request.getfixturevalue("clean_state")
     loop = request.getfixturevalue("session_loop")
     watch = request.config.stash[write_watch_key]
-    watch.watch_commits(connection)
+    watch.watch_engines()  # SQLAlchemy is imported by now
     request.getfixturevalue("_late_work_at_the_end")
     with watch.sources.mute():
-        loop.run_until_complete(registry(request.config).settle(connection, state))
+        loop.run_until_complete(share_module_rows(request.config, connection, state))
     yield
     hand_on(request.node, request.config.stash.get(late_thread_errors_key, None))
     if not watch.dirty and tier not in ALWAYS_COUNTED_TIERS:
         return
     with watch.sources.mute():
-        extra = loop.run_until_complete(state.extra_rows(connection))
-        if extra:
-            loop.run_until_complete(state.restore(connection))
+        extra = loop.run_until_complete(state.reset(connection))
     watch.dirty = False
     sources = watch.sources.take()
     if extra:
         blame(request.node, sources, leftover_lines(extra))
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def _late_work_at_the_end(
+    pytestconfig: pytest.Config, db_connection: AsyncConnection, clean_state: CleanState
+) -> AsyncIterator[None]:
+    """After the worker's last test: wait for the threads ended tests left, count once more."""
+    errors = pytestconfig.stash[late_thread_errors_key]
+    errors.install()  # over pytest's own hook, installed by now
+    yield
+    sources = pytestconfig.stash[write_watch_key].sources
+    last = sources.current
+    await asyncio.to_thread(join_late_threads, sources, last)
+    with sources.mute():
+        extra = await clean_state.reset(db_connection)
+    if last is not None:
+        if extra:
+            seen_in = LAST_TEST.format(nodeid=last.nodeid)
+            blame(last, sources.take(), leftover_lines(extra), seen_in)
+        hand_on(last, errors)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def clean_state(pytestconfig: pytest.Config, db_connection: AsyncConnection) -> CleanState:
+    """The worker's database right after the schema build: empty, or the rows migrations seed."""
+    from .clean_state import CleanState
+    from .seams import metadata
+
+    if clean_state_key in pytestconfig.stash:
+        return pytestconfig.stash[clean_state_key]
+    return await CleanState.capture(db_connection, metadata)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def module_data_tracker(
+    request: pytest.FixtureRequest, db_connection: AsyncConnection, clean_state: CleanState
+) -> AsyncIterator[DataTracker]:
+    """Track rows a module-scoped fixture commits for its module's tests to share.
+
+    They are not pollution while the module runs, and are deleted (with the rows
+    that belong to them) after it; rows left untracked fail the module's last test.
+    """
+    from .seams import TRACKER_SHORTCUTS, metadata
+    from .tracker import DataTracker
+
+    tracker = DataTracker(metadata, TRACKER_SHORTCUTS)
+    await tracker.take_baseline(db_connection)
+    shared = SharedData(tracker)
+    active = request.config.stash.setdefault(shared_data_key, [])
+    active.append(shared)
+    yield tracker
+    active.remove(shared)
+    if shared.rows is not None:
+        clean_state.unshare(shared.rows)
+    await tracker.cleanup(db_connection)
+
+
+# -- helpers ----------------------------------------------------------------
+
+
+async def share_module_rows(
+    config: pytest.Config, connection: AsyncConnection, clean_state: CleanState
+) -> None:
+    """Before a test runs: rows its module's fixtures committed join the clean state."""
+    for shared in config.stash.setdefault(shared_data_key, []):
+        if shared.rows is None:
+            shared.rows = await shared.tracker.owned(connection)
+            clean_state.share(shared.rows)
 
 
 def blame(item: pytest.Item, sources: set[Source], tables: str, seen_in: str | None = None) -> None:
@@ -289,34 +278,7 @@ def blame(item: pytest.Item, sources: set[Source], tables: str, seen_in: str | N
     fail_unless_baselined(item, POLLUTION_GUARD, message)
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def _late_work_at_the_end(
-    pytestconfig: pytest.Config, db_connection: AsyncConnection, clean_state: CleanState
-) -> AsyncIterator[None]:
-    """After the worker's last test: wait for the threads ended tests left, count once more."""
-    errors = pytestconfig.stash[late_thread_errors_key]
-    errors.install()  # over pytest's own hook, installed by now
-    yield
-    sources = pytestconfig.stash[write_watch_key].sources
-    last = sources.current
-    await asyncio.to_thread(join_late_threads, sources, last)
-    with sources.mute():
-        extra = await clean_state.extra_rows(db_connection)
-        if extra:
-            await clean_state.restore(db_connection)
-    if last is not None:
-        if extra:
-            seen_in = LAST_TEST.format(nodeid=last.nodeid)
-            blame(last, sources.take(), leftover_lines(extra), seen_in)
-        hand_on(last, errors)
-
-
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def clean_state(pytestconfig: pytest.Config, db_connection: AsyncConnection) -> CleanState:
-    """The worker's database right after the schema build: empty, or the rows migrations seed."""
-    from .clean_state import CleanState
-    from .seams import metadata
-
-    if clean_state_key in pytestconfig.stash:
-        return pytestconfig.stash[clean_state_key]
-    return await CleanState.capture(db_connection, metadata)
+def leftover_lines(extra: dict[str, int]) -> str:
+    return "\n".join(
+        LEFTOVER_TABLE_LINE.format(table=name, count=count) for name, count in sorted(extra.items())
+    )

@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .connection_state import sync_connection
+
 TRANSACTION_CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")
 TOO_MANY_QUERIES_MESSAGE = (
     "Expected at most {limit} queries, {count} were executed:\n{statements}\n"
@@ -55,14 +57,12 @@ def max_queries(connection: AsyncConnection, limit: int) -> Iterator[QueryLog]:
         if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
             log.statements.append(statement)
 
-    sync_connection = connection.sync_connection
-    if sync_connection is None:
-        raise RuntimeError("assert_max_queries() needs an open connection")
-    event.listen(sync_connection, "before_cursor_execute", record)
+    watched = sync_connection(connection)
+    event.listen(watched, "before_cursor_execute", record)
     try:
         yield log
     finally:
-        event.remove(sync_connection, "before_cursor_execute", record)
+        event.remove(watched, "before_cursor_execute", record)
     if len(log) > limit:
         raise AssertionError(
             TOO_MANY_QUERIES_MESSAGE.format(limit=limit, count=len(log), statements=log.numbered())

@@ -42,7 +42,6 @@ pytest_plugins = [
     "tests.plugins.schema",
     "tests.plugins.database",
     "tests.plugins.event_loops",
-    "tests.plugins.shared_data",
     "tests.plugins.pollution",
     "tests.plugins.connection_health",
     "tests.plugins.transaction_guard",

@@ -110,15 +110,11 @@ class DataTracker:
         Fails the test (``pytest.fail``) naming the table and ids that survived,
         or the tables that gained rows nobody tracked.
         """
-        if self._ids and self._baseline is None:  # db_session: rolled back already
-            async with connection.begin():
-                for table in reversed(self._metadata.sorted_tables):
-                    ids = self._ids.get(table.name)
-                    if ids:
-                        await self._delete_with_dependents(connection, table, ids)
-        elif self._ids and self._baseline is not None:
-            await self._delete_owned(connection, self._baseline)
         if self._ids:
+            if self._baseline is None:  # db_session: rolled back already, unless it was ended
+                await self._delete_tracked(connection)
+            else:
+                await self._delete_owned(connection, self._baseline)
             await self._verify_deleted(connection)
         if self._baseline is not None:
             await self._verify_no_leftovers(connection, self._baseline)
@@ -143,10 +139,12 @@ class DataTracker:
             message = REFERENCED_MESSAGE.format(tracked=tracked, error=error.orig)
             pytest.fail(message, pytrace=False)
 
-    async def _delete_with_dependents(
-        self, connection: AsyncConnection, table: Table, ids: Iterable[object]
-    ) -> None:
-        await self._delete_where(connection, table, _primary_key(table).in_(list(ids)))
+    async def _delete_tracked(self, connection: AsyncConnection) -> None:
+        async with connection.begin():
+            for table in reversed(self._metadata.sorted_tables):
+                if ids := self._ids.get(table.name):
+                    key = _primary_key(table)
+                    await self._delete_where(connection, table, key.in_(list(ids)))
 
     async def _delete_where(
         self, connection: AsyncConnection, table: Table, condition: ColumnElement[bool]
@@ -171,9 +169,7 @@ class DataTracker:
                 pytest.fail(UNDELETABLE_MESSAGE.format(ids=shown, table=table_name), pytrace=False)
 
     async def _verify_no_leftovers(self, connection: AsyncConnection, baseline: CleanState) -> None:
-        grown = await baseline.extra_rows(connection)
-        if grown:
-            await baseline.restore(connection)
+        if grown := await baseline.reset(connection):
             lines = [self._advice(name, extra) for name, extra in sorted(grown.items())]
             pytest.fail(POLLUTION_MESSAGE.format(tables="\n".join(lines)), pytrace=False)
 

@@ -15,13 +15,14 @@ too, by ``connection_health``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_asyncio
 
 from .connection_health import BROKEN_MESSAGE, ConnectionHealth, describe
+from .connection_state import sync_connection
 from .settings import guards_enabled
 
 if TYPE_CHECKING:  # SQLAlchemy: imported when a test first needs a database
@@ -70,10 +71,8 @@ class TransactionGuard:
     async def rollback(self) -> None:
         """End the transaction, whatever the test did to it (a broken connection is replaced)."""
         self._watching = False
-        self._broken = self._health.busy()  # rolling back under a running statement would hang
-        if self._broken is not None:
-            await self._health.stop_running()
-        else:
+        self._broken = await self._health.stop_running()
+        if self._broken is None:
             try:
                 if self._transaction is not None and self._transaction.is_active:
                     await self._transaction.rollback()
@@ -90,9 +89,10 @@ class TransactionGuard:
         __tracebackhide__ = True
         ended_by, self._ended_by = self._ended_by, None
         harmed, self._broken = self._broken or await self._health.check(), None
+        messages = []
         if ended_by is not None:
             await self._clean_state.restore(self._connection)
-        messages = [ENDED_MESSAGE.format(how=HOW[ended_by])] if ended_by is not None else []
+            messages.append(ENDED_MESSAGE.format(how=HOW[ended_by]))
         if harmed is not None:
             messages.append(harmed)
         if messages:
@@ -101,23 +101,19 @@ class TransactionGuard:
     def install(self) -> None:
         from sqlalchemy import event
 
-        connection = self._sync_connection()
-        event.listen(connection, "commit", self._on_commit)
-        event.listen(connection, "rollback", self._on_rollback)
-        event.listen(connection, "after_cursor_execute", self._after_cursor_execute)
+        self._listeners(event.listen)
 
     def uninstall(self) -> None:
         from sqlalchemy import event
 
-        connection = self._sync_connection()
-        event.remove(connection, "commit", self._on_commit)
-        event.remove(connection, "rollback", self._on_rollback)
-        event.remove(connection, "after_cursor_execute", self._after_cursor_execute)
+        self._listeners(event.remove)
 
-    def _sync_connection(self) -> Connection:
-        connection = self._connection.sync_connection
-        assert connection is not None, "db_connection is open for the whole run"
-        return connection
+    def _listeners(self, apply: Callable[..., None]) -> None:
+        """Add (``event.listen``) or remove (``event.remove``) the guard's listeners."""
+        connection = sync_connection(self._connection)
+        apply(connection, "commit", self._on_commit)
+        apply(connection, "rollback", self._on_rollback)
+        apply(connection, "after_cursor_execute", self._after_cursor_execute)
 
     def _ended(self, how: str) -> None:
         if self._watching and self._ended_by is None:

@@ -1,34 +1,30 @@
-"""Who wrote, or failed: the running test, a wider fixture, or a test that ended.
+"""Whether anything may have written since the last count, and who: the running test, a
+wider fixture, or a test that ended.
 
-The pollution check counts rows after each test, so rows written by a thread
-that a finished test left running used to be blamed on whichever test came
-next, and rows committed by a module-scoped fixture on its first user. Each
-possible write (a pool checkout, a commit, a process or a raw connection) is
-noted with its source (``WriteSources``): the thread a finished test started
-and left running names that test ("after it ended"); a fixture wider than a
-test that is being set up names that fixture; anything else is the running
-test's, or, between tests, happened after the last test ended.
+Rows are counted after each test: without this, the rows of a thread that a
+finished test left running would be blamed on whichever test ran next, and a
+module-scoped fixture's rows on its first user. So ``WriteWatch`` notices each
+possible write (a pool checkout, a commit, a process or a raw connection: it
+lets ``pollution`` skip counting when there was none), and ``WriteSources``
+notes its source (the kinds are listed on ``Source``).
 
-What such a thread did after its test ended is not the fault of the test
-running then. It is reported against the test that started it, in one summary
-section that fails the run, from every xdist worker (``LateWrites``):
-
-- rows it wrote (counted by ``pollution`` after each test, and once more at the
-  end of the worker's run, after waiting for such threads);
-- an exception it raised (``LateThreadErrors``: the lock guard's refusal of a
-  connection while another test holds ``db_session``, say), which pytest would
-  otherwise report as "Exception in thread ..." in whichever test ran then.
+What such a thread did after its test ended is reported against the test that
+started it, in one summary section that fails the run, from every xdist worker
+(``LateWrites``): rows it wrote (counted after each test, and once more after
+the worker's last test) and exceptions it raised (``LateThreadErrors``), which
+pytest would otherwise report in whichever test ran then.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 
@@ -50,6 +46,19 @@ LATE_PROPERTY = "pyramid_late_pollution"
 """The user property carrying a finding to the run's summary (from xdist workers too)."""
 LATE_THREAD_WAIT_SECONDS = 10.0
 """How long the final check waits for threads ended tests left running."""
+WRITER_EVENTS = frozenset(
+    {
+        "subprocess.Popen",
+        "os.system",
+        "os.posix_spawn",
+        "os.exec",
+        "os.fork",
+        "sqlite3.connect",
+        "socket.connect",
+    }
+)
+"""Audit events of a process, a raw driver connection or a server request: each may write."""
+CONNECT_EVENTS = frozenset({"sqlite3.connect", "socket.connect"})
 
 ExceptHook = Callable[[threading.ExceptHookArgs], object]
 
@@ -61,7 +70,6 @@ class Source:
 
     kind: Kind
     name: str
-    location: tuple[str, int | None, str] | None = None
 
 
 @dataclass
@@ -95,16 +103,15 @@ class WriteSources:
         """Threads the test started and left running write 'after it ended' from now on."""
         for thread in threading.enumerate():
             if thread.ident is not None and thread.ident not in self._threads_before:
-                self.origins[thread.ident] = Source("late", item.nodeid, item.location)
-        self.last_ended = Source("between", item.nodeid, item.location)
+                self.origins[thread.ident] = Source("late", item.nodeid)
+        self.last_ended = Source("between", item.nodeid)
         self.current = None
 
     def note(self) -> None:
         """Record the source of a possible write happening now, on this thread."""
         if self.muted:
             return
-        origin = self.origins.get(threading.get_ident())
-        if origin is not None and (self.current is None or origin.name != self.current.nodeid):
+        if origin := self.late_origin(threading.current_thread()):
             self.noted.add(origin)
         elif self.fixtures:
             self.noted.add(Source("fixture", self.fixtures[-1]))
@@ -132,6 +139,63 @@ class WriteSources:
         """The sources noted since the last call, forgetting them."""
         taken, self.noted = self.noted, set()
         return taken
+
+
+class WriteWatch:
+    """Whether anything that could write to the test database happened since the last count."""
+
+    def __init__(self) -> None:
+        self.dirty = True  # nothing is known before the first count
+        self.sources = WriteSources()
+        self._engines_watched = False
+
+    def install(self) -> None:
+        sys.addaudithook(self._on_audit)  # audit hooks cannot be removed: see _on_audit
+
+    def watch_engines(self) -> None:
+        """Every pool checkout and commit counts too, the worker's connection's included.
+
+        Not in ``install``: a run of unit tests that never import SQLAlchemy
+        never loads it, and until it is imported no engine can write.
+        """
+        if self._engines_watched or "sqlalchemy" not in sys.modules:
+            return
+        from sqlalchemy import event
+
+        self._listeners(event.listen)
+        self._engines_watched = True
+
+    def uninstall(self) -> None:
+        if self._engines_watched:
+            from sqlalchemy import event
+
+            self._listeners(event.remove)
+            self._engines_watched = False
+
+    def _listeners(self, apply: Callable[..., None]) -> None:
+        """Add (``event.listen``) or remove (``event.remove``) the engines' listeners."""
+        from sqlalchemy import Engine
+        from sqlalchemy.pool import Pool
+
+        apply(Pool, "checkout", self._on_checkout)
+        apply(Engine, "commit", self._on_commit)
+
+    def _on_checkout(self, *_args: Any) -> None:
+        self.dirty = True
+
+    def _on_commit(self, *_args: Any) -> None:
+        """A commit is a write: note who made it (a checkout may only read)."""
+        self.dirty = True
+        self.sources.note()
+
+    def _on_audit(self, name: str, _args: tuple[Any, ...]) -> None:
+        if name in WRITER_EVENTS:
+            self.dirty = True
+            if name not in CONNECT_EVENTS:  # new connections read too; and open on other threads
+                self.sources.note()
+
+
+write_watch_key = pytest.StashKey[WriteWatch]()
 
 
 class LateWrites:
