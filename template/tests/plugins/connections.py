@@ -26,8 +26,14 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import URL, Dialect, make_url
 
-from .pg_targets import postgres_targets
-from .targets import Target, is_uri, same_database, server_target, sqlite_target
+from .targets import (
+    Target,
+    is_uri,
+    postgres_targets,
+    same_database,
+    server_target,
+    sqlite_target,
+)
 
 TEST_URL_ENV = "PYTEST_PYRAMID_TEST_DATABASE_URL"
 PROTECTED_URLS_ENV = "PYTEST_PYRAMID_PROTECTED_DATABASE_URLS"
