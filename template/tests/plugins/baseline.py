@@ -102,17 +102,18 @@ class Baseline:
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         shown = self.path.relative_to(terminalreporter.config.rootpath)
+        findings = sorted(set(self.findings))
         unused = [] if self.writing else self.unused()
         if self.writing:
-            title = f"wrote {len(set(self.findings))} baseline entries to {shown}"
-        elif self.findings:
-            title = f"{len(set(self.findings))} baselined guard finding(s), reported, not failed"
+            title = f"wrote {len(findings)} baseline entries to {shown}"
+        elif findings:
+            title = f"{len(findings)} baselined guard finding(s), reported, not failed"
         elif unused:
             title = f"{len(unused)} baseline entries can go"
         else:
             return
         terminalreporter.write_sep("=", f"pyramid: {title}")
-        for finding in sorted(set(self.findings)):
+        for finding in findings:
             terminalreporter.write_line(f"{finding.line()}: {finding.message}")
         for guard, nodeid in unused:
             terminalreporter.write_line(

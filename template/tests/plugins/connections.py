@@ -82,10 +82,7 @@ def database_of(cparams: dict[str, Any]) -> object:
     driver with yet another name would have its connections reach no known target,
     and the production guard would never fire for it, so add the name here.
     """
-    for key in DATABASE_PARAMETERS:
-        if cparams.get(key) is not None:
-            return cparams[key]
-    return None
+    return next((cparams[key] for key in DATABASE_PARAMETERS if cparams.get(key) is not None), None)
 
 
 def targets_of(urls: Sequence[str]) -> list[Target]:
