@@ -59,20 +59,17 @@ LOCK_MESSAGE = (
 )
 UNIT_CONNECTION_MESSAGE = (
     "Unit tests are isolated from the database, but this test opened a connection. "
-    "Fix: {unit_test_fix}, or move the test to "
-    "tests/integration/. See docs/testing.md#unit-tests-stay-pure"
+    "Fix: {unit_test_fix}, or move the test to tests/integration/. "
+    "See docs/testing.md#unit-tests-stay-pure"
 )
 UNIT_FIXTURE_MESSAGE = (
     "{nodeid} requests {fixtures}, but unit tests are isolated from the database. "
-    "Fix: {unit_test_fix}, or move the test to "
-    "tests/integration/ (repositories/ or use_cases/). "
-    "See docs/testing.md#unit-tests-stay-pure"
+    "Fix: {unit_test_fix}, or move the test to tests/integration/ (repositories/ or "
+    "use_cases/). See docs/testing.md#unit-tests-stay-pure"
 )
 PRODUCTION_MESSAGE = (
-    "A test tried to connect to {target}, the database of your environment "
-    "({url_source}). Tests only use their own database, "
-    "{test_target}. "
-    "Fix: {url_fix}. "
+    "A test tried to connect to {target}, the database of your environment ({url_source}). "
+    "Tests only use their own database, {test_target}. Fix: {url_fix}. "
     "See docs/testing.md#production-database-guard"
 )
 
@@ -216,13 +213,11 @@ database_guard_key = pytest.StashKey[DatabaseGuard]()
 def guard_of(config: pytest.Config) -> DatabaseGuard:
     """The run's guard, made (and installed) the first time a test may connect.
 
-    Not in ``pytest_configure``: making it imports SQLAlchemy and the
-    application, which a run of unit tests that import neither never loads, and
-    no engine can connect before SQLAlchemy is imported. It is made before the
-    first test that is not a unit test, or that runs once SQLAlchemy is
-    imported (``pytest_runtest_setup``), and by the ``database_guard`` fixture.
-    A unit test that imports SQLAlchemy only in its own body is watched from
-    the next test on.
+    Not in ``pytest_configure``: making it imports SQLAlchemy and the application,
+    and no engine can connect before SQLAlchemy is imported. It is made before the
+    first test that is not a unit test, or that runs once SQLAlchemy is imported
+    (``pytest_runtest_setup``), and by the ``database_guard`` fixture. A unit test
+    that imports SQLAlchemy only in its own body is watched from the next test on.
     """
     guard = config.stash.get(database_guard_key, None)
     if guard is not None:
