@@ -16,7 +16,7 @@ message that names the answer to fix (``SeamError``).
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 from unittest.mock import create_autospec
@@ -95,7 +95,9 @@ def _refuse_parameters(factory: Callable[..., object], value: str) -> None:
         raise seam_error("session_import", value, problem, SESSION_SHAPES)
 
 
-def _from_dependency(dependency: Callable[[], AsyncIterator[object]], value: str) -> SessionOpener:
+def _from_dependency(
+    dependency: Callable[[], AsyncGenerator[object, None]], value: str
+) -> SessionOpener:
     @asynccontextmanager
     async def open_session() -> AsyncIterator[AsyncSession]:
         _refuse_parameters(dependency, value)
@@ -108,7 +110,7 @@ def _from_dependency(dependency: Callable[[], AsyncIterator[object]], value: str
             else:
                 yield _checked(provided, value)
         finally:
-            await generator.aclose()  # type: ignore[attr-defined]
+            await generator.aclose()
 
     return open_session
 
