@@ -251,20 +251,14 @@ def test_labels_name_the_database_as_the_message_shows_it(targets: ModuleType) -
 PROTECTED = ("localhost", 5432, "app")
 
 
-@pytest.fixture(scope="module")
-def pg_targets() -> ModuleType:
-    return load_plugin("pg_targets")
-
-
 def reaches_protected(
     targets: ModuleType,
-    pg_targets: ModuleType,
     cparams: dict[str, object],
     environ: dict[str, str] | None = None,
     cargs: tuple[object, ...] = (),
 ) -> bool:
     protected = targets.server_target("postgresql", *PROTECTED)
-    reached = pg_targets.postgres_targets(list(cargs), cparams, environ or {}, ["runner"])
+    reached = targets.postgres_targets(list(cargs), cparams, environ or {}, ["runner"])
     return any(targets.same_database(target, protected) for target in reached)
 
 
@@ -278,10 +272,8 @@ def reaches_protected(
         pytest.param("127.0.0.2", id="loopback-range"),
     ],
 )
-def test_wildcard_and_mapped_addresses_are_this_machine(
-    targets: ModuleType, pg_targets: ModuleType, host: str
-) -> None:
-    assert reaches_protected(targets, pg_targets, {"host": host, "database": "app"})
+def test_wildcard_and_mapped_addresses_are_this_machine(targets: ModuleType, host: str) -> None:
+    assert reaches_protected(targets, {"host": host, "database": "app"})
 
 
 @pytest.mark.usefixtures("fake_dns")
@@ -313,23 +305,20 @@ def test_an_ipv4_mapped_address_is_the_ipv4_address_it_carries(targets: ModuleTy
 )
 def test_what_the_url_leaves_out_comes_from_the_pg_variables_and_defaults(
     targets: ModuleType,
-    pg_targets: ModuleType,
     cparams: dict[str, object],
     environ: dict[str, str],
 ) -> None:
-    assert reaches_protected(targets, pg_targets, cparams, environ)
+    assert reaches_protected(targets, cparams, environ)
 
 
-def test_the_operating_system_user_names_the_default_database(
-    targets: ModuleType, pg_targets: ModuleType
-) -> None:
-    reached = pg_targets.postgres_targets([], {}, {}, ["app", "root"])
+def test_the_operating_system_user_names_the_default_database(targets: ModuleType) -> None:
+    reached = targets.postgres_targets([], {}, {}, ["app", "root"])
 
     assert [target.label for target in reached] == [
         "postgresql://localhost:5432/app",
         "postgresql://localhost:5432/root",
     ]
-    assert pg_targets.this_users()  # read from the login variables and the uid
+    assert targets.this_users()  # read from the login variables and the uid
 
 
 @pytest.mark.parametrize(
@@ -346,16 +335,13 @@ def test_the_operating_system_user_names_the_default_database(
 )
 def test_what_the_url_says_is_not_overridden_by_the_environment(
     targets: ModuleType,
-    pg_targets: ModuleType,
     cparams: dict[str, object],
     environ: dict[str, str],
 ) -> None:
-    assert not reaches_protected(targets, pg_targets, cparams, environ)
+    assert not reaches_protected(targets, cparams, environ)
 
 
-def test_any_host_of_a_multi_host_url_may_be_the_one_reached(
-    targets: ModuleType, pg_targets: ModuleType
-) -> None:
+def test_any_host_of_a_multi_host_url_may_be_the_one_reached(targets: ModuleType) -> None:
     asyncpg_style = {
         "host": ["nowhere.invalid", "127.0.0.1"],
         "port": [5432, 5432],
@@ -363,9 +349,9 @@ def test_any_host_of_a_multi_host_url_may_be_the_one_reached(
     }
     libpq_style = {"host": "nowhere.invalid,localhost", "port": "6000,5432", "dbname": "app"}
 
-    assert reaches_protected(targets, pg_targets, asyncpg_style)
-    assert reaches_protected(targets, pg_targets, libpq_style)
-    assert not reaches_protected(targets, pg_targets, {**libpq_style, "port": "6000,6001"})
+    assert reaches_protected(targets, asyncpg_style)
+    assert reaches_protected(targets, libpq_style)
+    assert not reaches_protected(targets, {**libpq_style, "port": "6000,6001"})
 
 
 @pytest.mark.parametrize(
@@ -382,16 +368,15 @@ def test_any_host_of_a_multi_host_url_may_be_the_one_reached(
 )  # fmt: skip
 def test_a_dsn_or_conninfo_in_the_connection_arguments_is_read_too(
     targets: ModuleType,
-    pg_targets: ModuleType,
     cargs: tuple[object, ...],
     cparams: dict[str, object],
 ) -> None:
-    assert reaches_protected(targets, pg_targets, cparams, cargs=cargs)
+    assert reaches_protected(targets, cparams, cargs=cargs)
 
 
-def test_a_database_elsewhere_is_not_refused(targets: ModuleType, pg_targets: ModuleType) -> None:
-    assert not reaches_protected(targets, pg_targets, {"host": "192.0.2.1", "dbname": "app"})
-    assert not reaches_protected(targets, pg_targets, {"dsn": "postgresql://u@localhost/other"})
+def test_a_database_elsewhere_is_not_refused(targets: ModuleType) -> None:
+    assert not reaches_protected(targets, {"host": "192.0.2.1", "dbname": "app"})
+    assert not reaches_protected(targets, {"dsn": "postgresql://u@localhost/other"})
 
 
 def test_ipv6_labels_are_bracketed(targets: ModuleType) -> None:

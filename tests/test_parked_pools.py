@@ -2,8 +2,8 @@
 
 Closing them on the suite's event loop fails when they belong to a loop that has
 ended (an anyio test's), and leaks their sockets: under the project's
-``filterwarnings = ["error"]`` that ended the run in an error. ``parked_pools`` has
-no Jinja, so it is checked here with a real pooled SQLite engine.
+``filterwarnings = ["error"]`` that ended the run in an error. ``binding.set_aside``
+is checked here in-process with a real pooled SQLite engine.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from harness.plugin_modules import load_plugin
 
 
 def test_the_pool_your_tests_left_is_kept_open_and_the_engine_gets_a_fresh_one() -> None:
-    parked = load_plugin("parked_pools")
+    binding = load_plugin("binding")
     engine = create_engine("sqlite://", poolclass=QueuePool)
     closed: list[object] = []
     event.listen(engine, "close", lambda connection, _record: closed.append(connection))
@@ -23,10 +23,10 @@ def test_the_pool_your_tests_left_is_kept_open_and_the_engine_gets_a_fresh_one()
         own = connection.connection.dbapi_connection
     old_pool = engine.pool
 
-    parked.set_aside(engine)
+    binding.set_aside(engine)
 
     assert engine.pool is not old_pool
-    assert parked.PARKED[-1] is old_pool
+    assert binding.PARKED[-1] is old_pool
     assert old_pool.checkedin() == 1
     assert closed == []
     assert own is not None

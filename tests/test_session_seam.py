@@ -245,6 +245,22 @@ def test_a_session_seam_that_takes_parameters_is_refused_naming_them(
         asyncio.run(seam.engine_at_start(opener, value="app.deps:get_db"))
 
 
+@asynccontextmanager
+async def takes_optional(
+    *args: object, echo: bool = False, **kwargs: object
+) -> AsyncIterator[AsyncSession]:
+    async with sessions() as session:
+        yield session
+
+
+def test_a_session_seam_whose_parameters_are_optional_or_variadic_is_accepted() -> None:
+    opener = seam.session_opener(takes_optional, value="app.db:get_session")
+
+    assert (
+        asyncio.run(seam.engine_at_start(opener, value="app.db:get_session")) is engine.sync_engine
+    )
+
+
 async def fails_to_open() -> AsyncIterator[AsyncSession]:
     raise RuntimeError("app.state has no db_session_factory")
     yield  # pragma: no cover  (makes it an async generator)

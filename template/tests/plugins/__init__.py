@@ -42,8 +42,8 @@ What every test gets:
 - ``settings``: the ``pyramid_*`` options, read and checked in one place.
 - ``tiers``: mark tests by folder (unit / integration / e2e) and register the markers.
 - ``guards``: refuse database access where it would lock, leak or touch real data
-  (``targets``: which database a URL reaches, by identity rather than spelling;
-  ``pg_targets``: what a PostgreSQL driver fills in from ``PG*`` and its defaults).
+  (``targets``: which database a URL reaches, by identity rather than spelling,
+  with what a PostgreSQL driver fills in from ``PG*`` and its defaults).
 - ``transaction_guard``, ``pollution`` (with ``clean_state`` and ``write_sources``:
   whether and who wrote the rows, and what a test's threads did after it ended;
   and ``module_data_tracker``, rows a module's tests share),

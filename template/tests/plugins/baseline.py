@@ -80,11 +80,6 @@ class Baseline:
         found = {(finding.guard, finding.nodeid) for finding in self.findings}
         return sorted(entry for entry in self.excused - found if entry[1] in self.ran)
 
-    def write(self) -> None:
-        lines = sorted({finding.line() for finding in self.findings})
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(HEADER + "".join(f"{line}\n" for line in lines))
-
     # -- hooks (the object is registered as a plugin) --------------------------
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -98,21 +93,24 @@ class Baseline:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.writing and not hasattr(session.config, "workerinput"):
-            self.write()
+            lines = sorted({finding.line() for finding in self.findings})
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(HEADER + "".join(f"{line}\n" for line in lines))
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         shown = self.path.relative_to(terminalreporter.config.rootpath)
+        findings = sorted(set(self.findings))
         unused = [] if self.writing else self.unused()
         if self.writing:
-            title = f"wrote {len(set(self.findings))} baseline entries to {shown}"
-        elif self.findings:
-            title = f"{len(set(self.findings))} baselined guard finding(s), reported, not failed"
+            title = f"wrote {len(findings)} baseline entries to {shown}"
+        elif findings:
+            title = f"{len(findings)} baselined guard finding(s), reported, not failed"
         elif unused:
             title = f"{len(unused)} baseline entries can go"
         else:
             return
         terminalreporter.write_sep("=", f"pyramid: {title}")
-        for finding in sorted(set(self.findings)):
+        for finding in findings:
             terminalreporter.write_line(f"{finding.line()}: {finding.message}")
         for guard, nodeid in unused:
             terminalreporter.write_line(

@@ -26,15 +26,17 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import Pool
 
 from .database import WorkerDatabase
 from .guards import DatabaseGuard
-from .parked_pools import set_aside
 from .seams import application_engine
 from .seams import check as check_seams
 
 SUITE_FIXTURE = "db_engine"
 """Every database fixture of the suite depends on it: a test that has it is the suite's."""
+PARKED: list[Pool] = []
+"""Pools set aside with the connections your own tests left in them, until the run ends."""
 
 
 @pytest.hookimpl(tryfirst=True)  # before the database and guard plugins read your URLs
@@ -66,6 +68,18 @@ def _application_on_the_test_database(request: pytest.FixtureRequest) -> Iterato
         yield
     if binding.redirected:
         loop.run_until_complete(AsyncEngine(engine).dispose())
+
+
+def set_aside(engine: Engine) -> None:
+    """Give the engine a fresh pool, keeping the old one and its connections unclosed.
+
+    Your own tests may have opened them on an event loop that has ended (anyio's,
+    a test's own): closed on the suite's loop they fail and leak their sockets,
+    which ``filterwarnings = ["error"]`` turns into an error at the end of the run.
+    Kept referenced, they close with the process, as they did before the suite.
+    """
+    PARKED.append(engine.pool)
+    engine.dispose(close=False)
 
 
 def has_idle_connections(engine: Engine) -> bool:

@@ -26,8 +26,14 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import URL, Dialect, make_url
 
-from .pg_targets import postgres_targets
-from .targets import Target, is_uri, same_database, server_target, sqlite_target
+from .targets import (
+    Target,
+    is_uri,
+    postgres_targets,
+    same_database,
+    server_target,
+    sqlite_target,
+)
 
 TEST_URL_ENV = "PYTEST_PYRAMID_TEST_DATABASE_URL"
 PROTECTED_URLS_ENV = "PYTEST_PYRAMID_PROTECTED_DATABASE_URLS"
@@ -76,10 +82,7 @@ def database_of(cparams: dict[str, Any]) -> object:
     driver with yet another name would have its connections reach no known target,
     and the production guard would never fire for it, so add the name here.
     """
-    for key in DATABASE_PARAMETERS:
-        if cparams.get(key) is not None:
-            return cparams[key]
-    return None
+    return next((cparams[key] for key in DATABASE_PARAMETERS if cparams.get(key) is not None), None)
 
 
 def targets_of(urls: Sequence[str]) -> list[Target]:

@@ -25,6 +25,7 @@ import contextlib
 import functools
 import sys
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -58,20 +59,17 @@ LOCK_MESSAGE = (
 )
 UNIT_CONNECTION_MESSAGE = (
     "Unit tests are isolated from the database, but this test opened a connection. "
-    "Fix: {unit_test_fix}, or move the test to "
-    "tests/integration/. See docs/testing.md#unit-tests-stay-pure"
+    "Fix: {unit_test_fix}, or move the test to tests/integration/. "
+    "See docs/testing.md#unit-tests-stay-pure"
 )
 UNIT_FIXTURE_MESSAGE = (
     "{nodeid} requests {fixtures}, but unit tests are isolated from the database. "
-    "Fix: {unit_test_fix}, or move the test to "
-    "tests/integration/ (repositories/ or use_cases/). "
-    "See docs/testing.md#unit-tests-stay-pure"
+    "Fix: {unit_test_fix}, or move the test to tests/integration/ (repositories/ or "
+    "use_cases/). See docs/testing.md#unit-tests-stay-pure"
 )
 PRODUCTION_MESSAGE = (
-    "A test tried to connect to {target}, the database of your environment "
-    "({url_source}). Tests only use their own database, "
-    "{test_target}. "
-    "Fix: {url_fix}. "
+    "A test tried to connect to {target}, the database of your environment ({url_source}). "
+    "Tests only use their own database, {test_target}. Fix: {url_fix}. "
     "See docs/testing.md#production-database-guard"
 )
 
@@ -98,13 +96,13 @@ class DatabaseAccessError(RuntimeError):
     """A test reached a database where the testing rules forbid it."""
 
 
+@dataclass
 class Binding:
     """The application's engines (by dialect) sent to the test database during one test."""
 
-    def __init__(self, dialects: list[Dialect], test_url: URL) -> None:
-        self.dialects = dialects
-        self.test_url = test_url
-        self.redirected = False
+    dialects: list[Dialect]
+    test_url: URL
+    redirected: bool = False
 
     def takes(self, dialect: Dialect) -> bool:
         if any(dialect is known for known in self.dialects):
@@ -156,10 +154,6 @@ class DatabaseGuard:
         """Refuse other connections while db_session owns the test's transaction."""
         return self.block(worded(LOCK_MESSAGE))
 
-    @property
-    def blocked(self) -> bool:
-        return bool(self._blocks)
-
     def install(self) -> None:
         from sqlalchemy import Engine, event
         from sqlalchemy.pool import Pool
@@ -192,9 +186,8 @@ class DatabaseGuard:
             return  # an adopted project's own test, outside the suite's: as before
         for target in connect_targets(dialect, cargs, cparams):
             if any(same_database(target, protected) for protected in self._protected_targets):
-                binding = self._bindings[-1] if self._bindings else None
-                if binding is not None and binding.takes(dialect):
-                    redirect(dialect, cargs, cparams, binding.test_url)
+                if self._bindings and self._bindings[-1].takes(dialect):
+                    redirect(dialect, cargs, cparams, self._bindings[-1].test_url)
                     return
                 raise DatabaseAccessError(
                     worded(
@@ -212,7 +205,6 @@ def protected_targets(urls: list[str]) -> list[Target]:
 
 
 database_guard_key = pytest.StashKey[DatabaseGuard]()
-guards_enabled_key = pytest.StashKey[bool]()
 
 
 # -- hooks -------------------------------------------------------------------
@@ -221,13 +213,11 @@ guards_enabled_key = pytest.StashKey[bool]()
 def guard_of(config: pytest.Config) -> DatabaseGuard:
     """The run's guard, made (and installed) the first time a test may connect.
 
-    Not in ``pytest_configure``: making it imports SQLAlchemy and the
-    application, which a run of unit tests that import neither never loads, and
-    no engine can connect before SQLAlchemy is imported. It is made before the
-    first test that is not a unit test, or that runs once SQLAlchemy is
-    imported (``pytest_runtest_setup``), and by the ``database_guard`` fixture.
-    A unit test that imports SQLAlchemy only in its own body is watched from
-    the next test on.
+    Not in ``pytest_configure``: making it imports SQLAlchemy and the application,
+    and no engine can connect before SQLAlchemy is imported. It is made before the
+    first test that is not a unit test, or that runs once SQLAlchemy is imported
+    (``pytest_runtest_setup``), and by the ``database_guard`` fixture. A unit test
+    that imports SQLAlchemy only in its own body is watched from the next test on.
     """
     guard = config.stash.get(database_guard_key, None)
     if guard is not None:
@@ -246,20 +236,15 @@ def guard_of(config: pytest.Config) -> DatabaseGuard:
         test_target=test_targets[0],
         every_test=GUARD_EVERY_TEST,
     )
-    if config.stash[guards_enabled_key]:
+    if guards_enabled(config):
         guard.install()
     config.stash[database_guard_key] = guard
     return guard
 
 
-@pytest.hookimpl(trylast=True)  # after the database plugin has chosen the test database
-def pytest_configure(config: pytest.Config) -> None:
-    config.stash[guards_enabled_key] = guards_enabled(config)
-
-
 def pytest_unconfigure(config: pytest.Config) -> None:
     guard = config.stash.get(database_guard_key, None)
-    if guard is not None and config.stash[guards_enabled_key]:
+    if guard is not None and guards_enabled(config):
         guard.uninstall()
 
 
@@ -268,7 +253,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     unit = tier_of(item) == "unit"
     if not unit or "sqlalchemy" in sys.modules:
         guard_of(item.config)
-    if not unit or not item.config.stash[guards_enabled_key]:
+    if not unit or not guards_enabled(item.config):
         return
     used = [name for name in DATABASE_FIXTURES if name in getattr(item, "fixturenames", ())]
     if not used:
@@ -281,7 +266,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     guard = item.config.stash.get(database_guard_key, None)
-    if guard is None or tier_of(item) != "unit" or not item.config.stash[guards_enabled_key]:
+    if guard is None or tier_of(item) != "unit" or not guards_enabled(item.config):
         return (yield)  # no guard yet: SQLAlchemy is not imported, nothing can connect
     baseline = baseline_of(item.config)
     report = None

@@ -16,7 +16,7 @@ message that names the answer to fix (``SeamError``).
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 from unittest.mock import create_autospec
@@ -71,29 +71,21 @@ def session_opener(factory: object, *, value: str) -> SessionOpener:
     raise seam_error("session_import", value, f"it is {kind}", SESSION_SHAPES)
 
 
-def required_parameters(factory: object) -> list[str]:
-    """The parameters a call with no arguments would leave missing (FastAPI's ``request``)."""
-    if not callable(factory):
-        return []
+def _refuse_parameters(factory: Callable[..., object], value: str) -> None:
+    """Refuse parameters a call with no arguments would leave missing (FastAPI's ``request``).
+
+    Checked when a session is first opened, so that ``seams.check`` reports it.
+    """
     try:
-        signature = inspect.signature(factory)
+        parameters = inspect.signature(factory).parameters.values()
     except (TypeError, ValueError):  # no signature to read: calling it will tell
-        return []
-    kinds = (
-        inspect.Parameter.POSITIONAL_ONLY,
-        inspect.Parameter.POSITIONAL_OR_KEYWORD,
-        inspect.Parameter.KEYWORD_ONLY,
-    )
-    return [
+        return
+    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    missing = [
         parameter.name
-        for parameter in signature.parameters.values()
-        if parameter.kind in kinds and parameter.default is inspect.Parameter.empty
+        for parameter in parameters
+        if parameter.kind not in variadic and parameter.default is inspect.Parameter.empty
     ]
-
-
-def _refuse_parameters(factory: object, value: str) -> None:
-    """Checked when a session is first opened, so that ``seams.check`` reports it."""
-    missing = required_parameters(factory)
     if missing:
         names = ", ".join(repr(name) for name in missing)
         problem = (
@@ -103,7 +95,9 @@ def _refuse_parameters(factory: object, value: str) -> None:
         raise seam_error("session_import", value, problem, SESSION_SHAPES)
 
 
-def _from_dependency(dependency: Callable[[], AsyncIterator[object]], value: str) -> SessionOpener:
+def _from_dependency(
+    dependency: Callable[[], AsyncGenerator[object, None]], value: str
+) -> SessionOpener:
     @asynccontextmanager
     async def open_session() -> AsyncIterator[AsyncSession]:
         _refuse_parameters(dependency, value)
@@ -116,7 +110,7 @@ def _from_dependency(dependency: Callable[[], AsyncIterator[object]], value: str
             else:
                 yield _checked(provided, value)
         finally:
-            await generator.aclose()  # type: ignore[attr-defined]
+            await generator.aclose()
 
     return open_session
 
