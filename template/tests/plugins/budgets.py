@@ -28,12 +28,11 @@ import pytest
 
 from .baseline import baseline_of
 from .clocks import Clocks, Collections, RunDelays, Usage
-from .settings import add_setting, default_of, guards_enabled, option_group, read_number, strict
+from .settings import add_setting, guards_enabled, option_group, read_number, strict
 from .tiers import tier_of
 
-BUDGET_DEFAULTS_MS = {
-    tier: default_of(f"pyramid_{tier}_budget_ms") for tier in ("unit", "integration")
-}
+BUDGET_TIERS = ("unit", "integration")
+"""The tiers with a time budget; e2e tests have their hang timeout alone."""
 EXEMPT_MARKERS = ("slow", "performance")
 FIXES = {
     "unit": "make it faster (mock what is slow, never wait), mark it @pytest.mark.slow, "
@@ -212,15 +211,14 @@ class BudgetKeeper:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     option_group(parser)
-    for tier in BUDGET_DEFAULTS_MS:
+    for tier in BUDGET_TIERS:
         add_setting(parser, f"pyramid_{tier}_budget_ms")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     budgets = {
-        tier: read_number(config, f"pyramid_{tier}_budget_ms", unit="milliseconds", example=default)
-        / 1000
-        for tier, default in BUDGET_DEFAULTS_MS.items()
+        tier: read_number(config, f"pyramid_{tier}_budget_ms", unit="milliseconds") / 1000
+        for tier in BUDGET_TIERS
     }
     keeper = BudgetKeeper(budgets, strict=strict(config), enabled=guards_enabled(config))
     config.pluginmanager.register(keeper, "pyramid-budgets")

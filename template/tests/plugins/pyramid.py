@@ -22,9 +22,6 @@ from .budgets import PROPERTY as OVER_BUDGET_PROPERTY
 from .settings import add_setting, default_of, option_group, read_number, strict
 from .tiers import TIERS, tier_from_path
 
-TARGET_DEFAULT = default_of("pyramid_target")
-TOLERANCE_DEFAULT = default_of("pyramid_tolerance")
-
 
 @dataclass(frozen=True)
 class TierShare:
@@ -123,11 +120,9 @@ class PyramidReport:
             return
         terminalreporter.write_sep("=", "pyramid: shape of this run")
         for share in self.shares:
-            verdict = (
-                ""
-                if self.partial_reason
-                else ("ok" if share.within_tolerance else "OUT OF TOLERANCE")
-            )
+            verdict = "ok" if share.within_tolerance else "OUT OF TOLERANCE"
+            if self.partial_reason:
+                verdict = ""
             terminalreporter.write_line(
                 f"{share.tier:<12} {share.count:>5} {share.percent:>6.1f}%  "
                 f"(target {share.target:g}% ± {share.tolerance:g})  {verdict}".rstrip()
@@ -140,11 +135,9 @@ class PyramidReport:
         if self.partial_reason:
             terminalreporter.write_line(f"partial run ({self.partial_reason}): shape not judged")
         elif not self.within_tolerance:
-            consequence = (
-                "the run fails (--pyramid-strict)"
-                if strict(self.config)
-                else ("add tests to the thin tiers or move tests down the pyramid")
-            )
+            consequence = "add tests to the thin tiers or move tests down the pyramid"
+            if strict(self.config):
+                consequence = "the run fails (--pyramid-strict)"
             terminalreporter.write_line(f"shape is out of tolerance: {consequence}")
 
 
@@ -157,7 +150,7 @@ def parse_target(raw: str) -> dict[str, float]:
     if len(values) != len(TIERS) or abs(sum(values) - 100) > 0.01 or min(values) < 0:
         raise pytest.UsageError(
             f"pyramid_target = {raw!r}: expected three percentages for "
-            f"unit/integration/e2e adding up to 100, e.g. {TARGET_DEFAULT!r}"
+            f"unit/integration/e2e adding up to 100, e.g. {default_of('pyramid_target')!r}"
         )
     return dict(zip(TIERS, values, strict=True))
 
@@ -219,9 +212,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     target = parse_target(str(config.getini("pyramid_target")))
-    tolerance = read_number(
-        config, "pyramid_tolerance", unit="percentage points", example=TOLERANCE_DEFAULT
-    )
+    tolerance = read_number(config, "pyramid_tolerance", unit="percentage points")
     if "PYTEST_XDIST_WORKER" in os.environ:
         return  # the controller, which sees every report, does the counting
     report = PyramidReport(config, target, tolerance, partial_reason(config))

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 
 import pytest
 
-GROUP = "pyramid"
-
 
 @dataclass(frozen=True)
 class Setting:
@@ -89,11 +87,13 @@ def default_of(name: str) -> str:
 
 
 def option_group(parser: pytest.Parser) -> pytest.OptionGroup:
-    return parser.getgroup(GROUP, "test pyramid guardrails (tests/plugins)")
+    return parser.getgroup("pyramid", "test pyramid guardrails (tests/plugins)")
 
 
-def read_number(config: pytest.Config, name: str, *, unit: str, example: str) -> float:
-    """A positive number from the ini file (or ``-o name=value``)."""
+def read_number(
+    config: pytest.Config, name: str, *, unit: str, example: str | None = None
+) -> float:
+    """A positive number from the ini file (or ``-o name=value``); ``example``: its default."""
     raw = str(config.getini(name)).strip()
     try:
         value = float(raw)
@@ -102,7 +102,7 @@ def read_number(config: pytest.Config, name: str, *, unit: str, example: str) ->
     if value <= 0:
         raise pytest.UsageError(
             f"{name} = {raw!r} in [tool.pytest.ini_options]: expected a positive number "
-            f"of {unit}, e.g. {name} = {example!r}"
+            f"of {unit}, e.g. {name} = {example or default_of(name)!r}"
         )
     return value
 
