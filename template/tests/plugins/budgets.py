@@ -6,10 +6,9 @@ session-scoped fixtures (the test database, a server) is left out, since the
 first test to need them should not pay for everyone.
 
 A budget counts the time the test computes *or waits* (a sleep, a socket, a
-lock), but not the time it was ready to run while the machine gave the CPU to
-other processes: on Linux the scheduler records that per thread
-(``/proc/<pid>/task/<tid>/schedstat``). So a busy CI runner cannot push a fast test
-over, and a test that sleeps or computes too long fails every time.
+lock), but not the time the machine kept it waiting for a CPU (``clocks``): a
+busy CI runner cannot push a fast test over, and a test that sleeps or computes
+too long fails every time.
 
 Over-budget tests are listed at the end of the run with the fix. With
 ``--pyramid-strict`` they fail instead (reported as an error in teardown).

@@ -47,6 +47,9 @@ WATCHED_TIERS = ("integration", "e2e")
 """The tiers that run database statements: the watchdog times each of their phases."""
 BACKSTOP_MIN_SECONDS = 5.0
 BACKSTOP_SHARE = 0.5
+BACKSTOP = "the backstop of a hung test's teardown (pytest-timeout)"
+SETTINGS_FIELDS = ("timeout", "method", "func_only", "disable_debugger_detection")
+"""pytest-timeout's ``Settings``, as its ``pytest_timeout_set_timer`` hook takes them."""
 HANG_MESSAGE = (
     "Hang guard: this {tier} test was still waiting after {seconds:g} s "
     "(pyramid_{tier}_timeout) and was stopped {elapsed:.1f} s after it started. The "
@@ -70,11 +73,6 @@ deadline_key = pytest.StashKey[float]()
 """Set on a database test whose phases the watchdog times: its tier's timeout, in seconds."""
 guarded_call_key = pytest.StashKey[bool]()
 """Set on an async test whose call ``with_hang_guard`` times (other phases: ``watched_phase``)."""
-
-
-BACKSTOP = "the backstop of a hung test's teardown (pytest-timeout)"
-SETTINGS_FIELDS = ("timeout", "method", "func_only", "disable_debugger_detection")
-"""pytest-timeout's ``Settings``, as its ``pytest_timeout_set_timer`` hook takes them."""
 
 
 def backstop_settings(config: pytest.Config, seconds: float) -> object | None:
