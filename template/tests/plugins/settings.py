@@ -15,6 +15,10 @@ from dataclasses import dataclass
 
 import pytest
 
+ASYNCIO_LOOP_SCOPE_REMINDER = (
+    'The configuration option "asyncio_default_fixture_loop_scope" is unset'
+)
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -122,9 +126,7 @@ def strict(config: pytest.Config) -> bool:
     return bool(config.getoption("pyramid_strict")) or read_flag(config, "pyramid_strict")
 
 
-ASYNCIO_LOOP_SCOPE_REMINDER = (
-    'The configuration option "asyncio_default_fixture_loop_scope" is unset'
-)
+# -- hooks -------------------------------------------------------------------
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-asyncio's own pytest_configure
