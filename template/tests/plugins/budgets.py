@@ -28,7 +28,7 @@ import pytest
 from .baseline import baseline_of
 from .clocks import Clocks, Collections, RunDelays, Usage
 from .settings import add_setting, guards_enabled, option_group, read_number, strict
-from .tiers import tier_of
+from .tiers import OVER_BUDGET_PROPERTY, tier_of
 
 BUDGET_TIERS = ("unit", "integration")
 """The tiers with a time budget; e2e tests have their hang timeout alone."""
@@ -39,7 +39,6 @@ FIXES = {
     "integration": "look for N+1 queries (see docs/testing.md#an-integration-test-is-slow), "
     "or mark it @pytest.mark.slow (over 1 s) or @pytest.mark.performance (over 5 s)",
 }
-PROPERTY = "pyramid_over_budget"
 OVER_BUDGET_MESSAGE = (
     "{nodeid}: {tier} test took {took:.0f} ms ({computing:.0f} ms computing, "
     "{waiting:.0f} ms waiting), budget {budget:.0f} ms. Fix: {fix}"
@@ -172,7 +171,7 @@ class BudgetKeeper:
             return report
         finding = None if timing.failed else self.check(item, timing)
         if finding is not None:
-            report.user_properties.append((PROPERTY, asdict(finding)))
+            report.user_properties.append((OVER_BUDGET_PROPERTY, asdict(finding)))
             baseline = baseline_of(item.config)
             if baseline.writing:
                 pass  # listed below, never written: a time is not a fact about the test's code
@@ -187,7 +186,7 @@ class BudgetKeeper:
         """Collect findings here, where they also arrive from xdist workers."""
         if report.when == "teardown":
             for name, value in report.user_properties:
-                if name == PROPERTY and isinstance(value, dict):
+                if name == OVER_BUDGET_PROPERTY and isinstance(value, dict):
                     self.findings.append(OverBudget(**value))
 
     def pytest_unconfigure(self) -> None:
