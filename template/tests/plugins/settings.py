@@ -97,7 +97,11 @@ def option_group(parser: pytest.Parser) -> pytest.OptionGroup:
 def read_number(
     config: pytest.Config, name: str, *, unit: str, example: str | None = None
 ) -> float:
-    """A positive number from the ini file (or ``-o name=value``); ``example``: its default."""
+    """A positive number from the ini file (or ``-o name=value``).
+
+    A bad value is a usage error whose example is ``example`` or, by default,
+    the setting's default in ``SETTINGS``.
+    """
     raw = str(config.getini(name)).strip()
     try:
         value = float(raw)
