@@ -27,19 +27,21 @@ class Setting:
     name: str
     default: str
     help: str
-    flag: bool = False
-    """A true/false setting (``default`` is ``"true"`` or ``"false"``)."""
+
+    @property
+    def flag(self) -> bool:
+        """A true/false setting, which pytest reads as a ``bool``."""
+        return self.default in ("true", "false")
 
 
 SETTINGS = {
     setting.name: setting
     for setting in (
-        Setting("pyramid_strict", "false", "same as --pyramid-strict", flag=True),
+        Setting("pyramid_strict", "false", "same as --pyramid-strict"),
         Setting(
             "pyramid_guards",
             "true",
             "per-test guards (database, budgets, hang timeouts); false only to measure them",
-            flag=True,
         ),
         Setting("pyramid_unit_budget_ms", "100", "time budget of one unit test, in milliseconds"),
         Setting(
@@ -69,7 +71,6 @@ SETTINGS = {
             "true",
             "run the test connection's SQLite calls on the event loop's thread "
             "(false: aiosqlite's thread, as in production)",
-            flag=True,
         ),
     )
 }
