@@ -105,13 +105,13 @@ def with_hang_guard(
     test: AsyncTest,
     seconds: float,
     tier: str,
-    on_hang: Callable[[], None] = lambda: None,
-    interrupters: Sequence[Callable[[], None]] = (),
+    on_hang: Callable[[], None],
+    interrupters: Sequence[Callable[[], None]],
 ) -> AsyncTest:
     """Wrap an async test so that a hang fails with ``HANG_MESSAGE``, after ``on_hang()``.
 
-    With ``interrupters`` (a list that may fill later), the watchdog calls them
-    at the deadline, and again once the hang is seen.
+    Once ``interrupters`` (a list that fills when a database is first used) has
+    any, the watchdog calls them at the deadline, and again once the hang is seen.
     """
     interrupt = functools.partial(_interrupt, interrupters)
 
