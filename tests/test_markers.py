@@ -20,7 +20,7 @@ GUIDE_MARKERS = ("unit", "integration", "e2e", "slow", "performance", "diagnosti
 
 
 class RecordingConfig:
-    """The two methods of ``pytest.Config`` that ``tiers.pytest_configure`` calls."""
+    """The two methods of ``pytest.Config`` that ``tiers.register_markers`` calls."""
 
     def __init__(self, markers: list[str]) -> None:
         self.markers = list(markers)
@@ -49,7 +49,7 @@ def test_plugin_registers_each_marker_once_next_to_the_configured_ones() -> None
     tiers = load_plugin("tiers")
     config = RecordingConfig([*tiers.MARKERS, "nightly: our own"])
 
-    tiers.pytest_configure(config)
+    tiers.register_markers(config)
 
     assert config.markers == [*tiers.MARKERS, "nightly: our own"]
 
@@ -58,7 +58,7 @@ def test_plugin_registers_every_marker_where_the_configuration_has_none() -> Non
     tiers = load_plugin("tiers")
     config = RecordingConfig(["slow(reason): ours, described our way"])
 
-    tiers.pytest_configure(config)
+    tiers.register_markers(config)
 
     assert config.markers == [
         "slow(reason): ours, described our way",

@@ -13,7 +13,7 @@ import pytest
 
 from harness.plugin_modules import plugin_arguments
 
-PLUGINS = ("settings", "tiers", "baseline", "budgets", "pyramid")
+PLUGINS = ("settings", "tiers", "baseline", "budgets")
 """The generated ``tests/conftest.py`` lists these among its ``pytest_plugins``."""
 SLEEPS = """
 import time

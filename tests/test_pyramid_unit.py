@@ -1,7 +1,7 @@
 """The pyramid report's arithmetic: targets, shares, tolerance and tiers, in-process.
 
-``pyramid.py`` and ``tiers.py`` are plain Python in the template, so their pure
-parts are checked here without a render; the rendered suites check the hooks.
+``tiers.py`` is plain Python in the template, so its pure parts are checked
+here without a render; the rendered suites check the hooks.
 """
 
 from __future__ import annotations
@@ -17,17 +17,12 @@ from harness.plugin_modules import load_plugin
 
 
 @pytest.fixture(scope="module")
-def pyramid() -> ModuleType:
-    return load_plugin("pyramid")
-
-
-@pytest.fixture(scope="module")
 def tiers() -> ModuleType:
     return load_plugin("tiers")
 
 
-def report_of(pyramid: ModuleType, counts: dict[str, int], partial: str | None = None) -> Any:
-    report = pyramid.PyramidReport(None, {"unit": 60, "integration": 35, "e2e": 5}, 10.0, partial)
+def report_of(tiers: ModuleType, counts: dict[str, int], partial: str | None = None) -> Any:
+    report = tiers.PyramidReport(None, {"unit": 60, "integration": 35, "e2e": 5}, 10.0, partial)
     report.counts.update(counts)
     return report
 
@@ -42,29 +37,29 @@ def report_of(pyramid: ModuleType, counts: dict[str, int], partial: str | None =
     ],
 )
 def test_a_target_is_three_shares_by_tier(
-    pyramid: ModuleType, raw: str, expected: dict[str, float]
+    tiers: ModuleType, raw: str, expected: dict[str, float]
 ) -> None:
-    assert pyramid.parse_target(raw) == expected
+    assert tiers.parse_target(raw) == expected
 
 
 @pytest.mark.parametrize(
     "raw", ["60/40", "60/35/5/0", "50/30/10", "110/-5/-5", "six/three/one", ""]
 )
 def test_a_bad_target_is_a_usage_error_naming_the_key_and_an_example(
-    pyramid: ModuleType, raw: str
+    tiers: ModuleType, raw: str
 ) -> None:
     message = (
         f"pyramid_target = {raw!r}: expected three percentages for unit/integration/e2e "
         "adding up to 100, e.g. '60/35/5'"
     )
     with pytest.raises(pytest.UsageError, match=f"^{re.escape(message)}$"):
-        pyramid.parse_target(raw)
+        tiers.parse_target(raw)
 
 
 def test_shares_are_percentages_of_the_tiered_tests_and_ignore_untiered_ones(
-    pyramid: ModuleType,
+    tiers: ModuleType,
 ) -> None:
-    report = report_of(pyramid, {"unit": 6, "integration": 3, "e2e": 1, "untiered": 5})
+    report = report_of(tiers, {"unit": 6, "integration": 3, "e2e": 1, "untiered": 5})
 
     shares = {share.tier: share.percent for share in report.shares}
 
@@ -73,9 +68,9 @@ def test_shares_are_percentages_of_the_tiered_tests_and_ignore_untiered_ones(
 
 
 def test_one_tier_further_than_the_tolerance_puts_the_run_out_of_tolerance(
-    pyramid: ModuleType,
+    tiers: ModuleType,
 ) -> None:
-    report = report_of(pyramid, {"unit": 49, "integration": 46, "e2e": 5})
+    report = report_of(tiers, {"unit": 49, "integration": 46, "e2e": 5})
 
     verdicts = {share.tier: share.within_tolerance for share in report.shares}
 
@@ -83,21 +78,21 @@ def test_one_tier_further_than_the_tolerance_puts_the_run_out_of_tolerance(
     assert not report.within_tolerance
 
 
-def test_exactly_the_tolerance_away_is_still_within(pyramid: ModuleType) -> None:
-    share = pyramid.TierShare("unit", 5, 50.0, 60.0, 10.0)
+def test_exactly_the_tolerance_away_is_still_within(tiers: ModuleType) -> None:
+    share = tiers.TierShare("unit", 5, 50.0, 60.0, 10.0)
 
     assert share.within_tolerance
-    assert not pyramid.TierShare("unit", 5, 49.9, 60.0, 10.0).within_tolerance
+    assert not tiers.TierShare("unit", 5, 49.9, 60.0, 10.0).within_tolerance
 
 
-def test_an_empty_run_has_zero_shares_rather_than_dividing_by_zero(pyramid: ModuleType) -> None:
-    assert [share.percent for share in report_of(pyramid, {}).shares] == [0.0, 0.0, 0.0]
+def test_an_empty_run_has_zero_shares_rather_than_dividing_by_zero(tiers: ModuleType) -> None:
+    assert [share.percent for share in report_of(tiers, {}).shares] == [0.0, 0.0, 0.0]
 
 
 def test_the_json_figures_carry_counts_rounded_shares_and_the_partial_reason(
-    pyramid: ModuleType,
+    tiers: ModuleType,
 ) -> None:
-    report = report_of(pyramid, {"unit": 2, "integration": 1, "untiered": 1}, "-k 'x'")
+    report = report_of(tiers, {"unit": 2, "integration": 1, "untiered": 1}, "-k 'x'")
 
     figures = report.as_dict()
 

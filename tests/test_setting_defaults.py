@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
@@ -72,6 +72,19 @@ def test_add_setting_registers_the_tables_default_help_and_type(settings: Module
     assert recorder.ini["pyramid_guards"]["type"] == "bool"
     assert recorder.ini["pyramid_guards"]["default"] is True
     assert recorder.ini["pyramid_strict"]["default"] is False
+
+
+def test_a_bad_number_is_a_usage_error_whose_example_is_the_tables_default(
+    settings: ModuleType,
+) -> None:
+    config = SimpleNamespace(getini=lambda name: "fast")
+    expected = (
+        r"^pyramid_integration_timeout = 'fast' in \[tool.pytest.ini_options\]: expected a "
+        r"positive number of seconds, e.g. pyramid_integration_timeout = '30'$"
+    )
+
+    with pytest.raises(pytest.UsageError, match=expected):
+        settings.read_number(config, "pyramid_integration_timeout", unit="seconds")
 
 
 def test_every_setting_in_the_table_is_used_by_a_plugin(settings: ModuleType) -> None:

@@ -40,7 +40,9 @@ Where the application and its test database are:
 What every test gets:
 
 - ``settings``: the ``pyramid_*`` options, read and checked in one place.
-- ``tiers``: mark tests by folder (unit / integration / e2e) and register the markers.
+- ``tiers``: mark tests by folder (unit / integration / e2e), register the markers, and
+  report the tier shares of the run against the target (``ci_summary`` turns the
+  report into the CI job's summary).
 - ``guards``: refuse database access where it would lock, leak or touch real data
   (``targets``: which database a URL reaches, by identity rather than spelling,
   with what a PostgreSQL driver fills in from ``PG*`` and its defaults).
@@ -58,8 +60,6 @@ What every test gets:
 - ``fallbacks``: a speed-up or backstop that a dependency's release broke is
   turned off, in one line at the end of the run, rather than failing the run.
 - ``baseline``: the day-one ratchet for tests that existed before the suite.
-- ``pyramid``: report the tier shares of the run against the target
-  (``ci_summary`` turns the report into the CI job's summary).
 - ``interrupts``: one Ctrl-C, even delivered twice by ``uv run``, gives the short report.
 - ``examples``: a project fixture that fails one of the suite's examples is named.
 - ``commands``: the project's runner and a failed command's own error, for messages.

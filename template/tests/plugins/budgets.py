@@ -6,10 +6,9 @@ session-scoped fixtures (the test database, a server) is left out, since the
 first test to need them should not pay for everyone.
 
 A budget counts the time the test computes *or waits* (a sleep, a socket, a
-lock), but not the time it was ready to run while the machine gave the CPU to
-other processes: on Linux the scheduler records that per thread
-(``/proc/<pid>/task/<tid>/schedstat``). So a busy CI runner cannot push a fast test
-over, and a test that sleeps or computes too long fails every time.
+lock), but not the time the machine kept it waiting for a CPU (``clocks``): a
+busy CI runner cannot push a fast test over, and a test that sleeps or computes
+too long fails every time.
 
 Over-budget tests are listed at the end of the run with the fix. With
 ``--pyramid-strict`` they fail instead (reported as an error in teardown).
@@ -28,12 +27,11 @@ import pytest
 
 from .baseline import baseline_of
 from .clocks import Clocks, Collections, RunDelays, Usage
-from .settings import add_setting, default_of, guards_enabled, option_group, read_number, strict
-from .tiers import tier_of
+from .settings import add_setting, guards_enabled, option_group, read_number, strict
+from .tiers import OVER_BUDGET_PROPERTY, tier_of
 
-BUDGET_DEFAULTS_MS = {
-    tier: default_of(f"pyramid_{tier}_budget_ms") for tier in ("unit", "integration")
-}
+BUDGET_TIERS = ("unit", "integration")
+"""The tiers with a time budget; e2e tests have their hang timeout alone."""
 EXEMPT_MARKERS = ("slow", "performance")
 FIXES = {
     "unit": "make it faster (mock what is slow, never wait), mark it @pytest.mark.slow, "
@@ -41,7 +39,6 @@ FIXES = {
     "integration": "look for N+1 queries (see docs/testing.md#an-integration-test-is-slow), "
     "or mark it @pytest.mark.slow (over 1 s) or @pytest.mark.performance (over 5 s)",
 }
-PROPERTY = "pyramid_over_budget"
 OVER_BUDGET_MESSAGE = (
     "{nodeid}: {tier} test took {took:.0f} ms ({computing:.0f} ms computing, "
     "{waiting:.0f} ms waiting), budget {budget:.0f} ms. Fix: {fix}"
@@ -174,7 +171,7 @@ class BudgetKeeper:
             return report
         finding = None if timing.failed else self.check(item, timing)
         if finding is not None:
-            report.user_properties.append((PROPERTY, asdict(finding)))
+            report.user_properties.append((OVER_BUDGET_PROPERTY, asdict(finding)))
             baseline = baseline_of(item.config)
             if baseline.writing:
                 pass  # listed below, never written: a time is not a fact about the test's code
@@ -189,7 +186,7 @@ class BudgetKeeper:
         """Collect findings here, where they also arrive from xdist workers."""
         if report.when == "teardown":
             for name, value in report.user_properties:
-                if name == PROPERTY and isinstance(value, dict):
+                if name == OVER_BUDGET_PROPERTY and isinstance(value, dict):
                     self.findings.append(OverBudget(**value))
 
     def pytest_unconfigure(self) -> None:
@@ -212,15 +209,14 @@ class BudgetKeeper:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     option_group(parser)
-    for tier in BUDGET_DEFAULTS_MS:
+    for tier in BUDGET_TIERS:
         add_setting(parser, f"pyramid_{tier}_budget_ms")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     budgets = {
-        tier: read_number(config, f"pyramid_{tier}_budget_ms", unit="milliseconds", example=default)
-        / 1000
-        for tier, default in BUDGET_DEFAULTS_MS.items()
+        tier: read_number(config, f"pyramid_{tier}_budget_ms", unit="milliseconds") / 1000
+        for tier in BUDGET_TIERS
     }
     keeper = BudgetKeeper(budgets, strict=strict(config), enabled=guards_enabled(config))
     config.pluginmanager.register(keeper, "pyramid-budgets")

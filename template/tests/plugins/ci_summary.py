@@ -50,7 +50,9 @@ def pyramid_section(report: dict[str, Any] | str) -> str:
     tolerance = report.get("tolerance")
     lines += ["| Tier | Tests | Share | Target | Verdict |", "| --- | ---: | ---: | ---: | --- |"]
     for tier, share in report["tiers"].items():
-        verdict = "not judged" if partial else verdict_of(share["within_tolerance"])
+        verdict = "ok" if share["within_tolerance"] else "**FAILED**"
+        if partial:
+            verdict = "not judged"
         target = f"{share['target']:g}%" + (f" ± {tolerance:g}" if tolerance else "")
         lines.append(
             f"| {tier} | {share['count']} | {share['percent']:.1f}% | {target} | {verdict} |"
@@ -78,10 +80,6 @@ def budget_lines(findings: list[dict[str, Any]]) -> list[str]:
             f"| {1000 * finding['seconds']:.0f} ms | {1000 * finding['budget']:.0f} ms |"
         )
     return [*lines, "", "Fixes: see docs/testing.md#guardrails.", ""]
-
-
-def verdict_of(ok: bool) -> str:
-    return "ok" if ok else "**FAILED**"
 
 
 def cell(text: str) -> str:

@@ -18,10 +18,7 @@ notes_key = pytest.StashKey[list[str]]()
 
 def turn_off(config: pytest.Config, feature: str, reason: str) -> None:
     """Note that ``feature`` is off in this run, and why (each note once)."""
-    line = f"pyramid: {feature} is off: {reason}"
-    notes = config.stash.setdefault(notes_key, [])
-    if line not in notes:
-        notes.append(line)
+    _note(config, f"pyramid: {feature} is off: {reason}")
 
 
 # -- hooks -------------------------------------------------------------------
@@ -41,11 +38,15 @@ def pytest_testnodedown(node: object, error: object) -> None:
     output = getattr(node, "workeroutput", None) or {}
     if config is not None:
         for line in output.get(WORKER_OUTPUT_KEY, []):
-            notes = config.stash.setdefault(notes_key, [])
-            if line not in notes:
-                notes.append(line)
+            _note(config, line)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for line in terminalreporter.config.stash.get(notes_key, []):
         terminalreporter.write_line(line, yellow=True)
+
+
+def _note(config: pytest.Config, line: str) -> None:
+    notes = config.stash.setdefault(notes_key, [])
+    if line not in notes:
+        notes.append(line)

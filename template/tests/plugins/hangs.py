@@ -14,16 +14,13 @@ writing the failure, on a busy machine, and an exception raised inside pytest's
 reporting crashes the run (INTERNALERROR). The test's teardown gets a backstop
 of its own, stopped before its report is written.
 
-A database statement that never ends may block the thread instead (SQLite on
-the fast path) or keep a driver thread busy after its await is cancelled
-(aiosqlite): a watchdog thread (``Watchdog``) calls the interrupters the
-database plugin registers (``add_interrupter``) at the deadline, the statement
-stops, and the test fails with the same message, which gives the time the test
-really took.
-The same watchdog times each phase that ``asyncio.timeout`` does not cover: a
-fixture's setup and teardown, and a synchronous test's call. Such a statement
-there would block the thread where pytest-timeout's signal cannot reach it
-(SQLite's C code) or leave a driver thread running past the test.
+A database statement that never ends may block the thread (SQLite on the fast
+path, where pytest-timeout's signal cannot reach its C code) or keep a driver
+thread busy after its await is cancelled (aiosqlite). So a watchdog thread
+(``Watchdog``) calls the interrupters the database plugins register
+(``add_interrupter``) at the deadline, in every phase of a database test (a
+fixture's setup and teardown, a synchronous test's call, an async test's call),
+and the test fails with the same message, giving the time it really took.
 """
 
 from __future__ import annotations
@@ -35,7 +32,7 @@ import importlib
 import signal
 import threading
 import time
-from collections.abc import Callable, Coroutine, Generator, Iterator
+from collections.abc import Callable, Coroutine, Generator, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -43,16 +40,16 @@ import pytest_asyncio
 
 from .baseline import baseline_of
 from .fallbacks import turn_off
-from .settings import add_setting, default_of, guards_enabled, option_group, read_number
-from .tiers import tier_of
+from .settings import add_setting, guards_enabled, option_group, read_number
+from .tiers import TIERS, tier_of
 
-TIMEOUT_DEFAULTS_SECONDS = {
-    tier: default_of(f"pyramid_{tier}_timeout") for tier in ("unit", "integration", "e2e")
-}
 WATCHED_TIERS = ("integration", "e2e")
 """The tiers that run database statements: the watchdog times each of their phases."""
 BACKSTOP_MIN_SECONDS = 5.0
 BACKSTOP_SHARE = 0.5
+BACKSTOP = "the backstop of a hung test's teardown (pytest-timeout)"
+SETTINGS_FIELDS = ("timeout", "method", "func_only", "disable_debugger_detection")
+"""pytest-timeout's ``Settings``, as its ``pytest_timeout_set_timer`` hook takes them."""
 HANG_MESSAGE = (
     "Hang guard: this {tier} test was still waiting after {seconds:g} s "
     "(pyramid_{tier}_timeout) and was stopped {elapsed:.1f} s after it started. The "
@@ -76,11 +73,6 @@ deadline_key = pytest.StashKey[float]()
 """Set on a database test whose phases the watchdog times: its tier's timeout, in seconds."""
 guarded_call_key = pytest.StashKey[bool]()
 """Set on an async test whose call ``with_hang_guard`` times (other phases: ``watched_phase``)."""
-
-
-BACKSTOP = "the backstop of a hung test's teardown (pytest-timeout)"
-SETTINGS_FIELDS = ("timeout", "method", "func_only", "disable_debugger_detection")
-"""pytest-timeout's ``Settings``, as its ``pytest_timeout_set_timer`` hook takes them."""
 
 
 def backstop_settings(config: pytest.Config, seconds: float) -> object | None:
@@ -113,18 +105,15 @@ def with_hang_guard(
     test: AsyncTest,
     seconds: float,
     tier: str,
-    on_hang: Callable[[], None] = lambda: None,
-    interrupters: list[Callable[[], None]] | None = None,
+    on_hang: Callable[[], None],
+    interrupters: Sequence[Callable[[], None]],
 ) -> AsyncTest:
     """Wrap an async test so that a hang fails with ``HANG_MESSAGE``, after ``on_hang()``.
 
-    With ``interrupters`` (a list that may fill later), the watchdog calls them
-    at the deadline, and again once the hang is seen.
+    Once ``interrupters`` (a list that fills when a database is first used) has
+    any, the watchdog calls them at the deadline, and again once the hang is seen.
     """
-
-    def interrupt() -> None:
-        for stop in interrupters or ():
-            stop()
+    interrupt = functools.partial(_interrupt, interrupters)
 
     @functools.wraps(test)
     async def guarded(*args: Any, **kwargs: Any) -> object:
@@ -164,7 +153,7 @@ def add_interrupter(config: pytest.Config, interrupt: Callable[[], None]) -> Non
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     option_group(parser)
-    for tier in TIMEOUT_DEFAULTS_SECONDS:
+    for tier in TIERS:
         add_setting(parser, f"pyramid_{tier}_timeout")
 
 
@@ -173,10 +162,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not guards_enabled(config):
         return
     timeouts = {
-        tier: read_number(config, f"pyramid_{tier}_timeout", unit="seconds", example=default)
-        for tier, default in TIMEOUT_DEFAULTS_SECONDS.items()
+        tier: read_number(config, f"pyramid_{tier}_timeout", unit="seconds") for tier in TIERS
     }
     baseline = baseline_of(config)
+    interrupters = config.stash.setdefault(interrupters_key, [])  # filled on first use
     for item in items:
         tier = tier_of(item)
         if tier is None or item.get_closest_marker("timeout"):
@@ -191,7 +180,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # Only tests on pytest-asyncio's loop: an anyio test may run on trio.
         if isinstance(item, pytest.Function) and pytest_asyncio.is_async_test(item):
             on_hang = functools.partial(_cancel_backstop, item, margin)
-            interrupters = config.stash.setdefault(interrupters_key, [])
             item.obj = with_hang_guard(item.obj, timeouts[tier], tier, on_hang, interrupters)
             item.stash[guarded_call_key] = True
 
@@ -222,19 +210,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object]:
     """After a hang, a backstop for the teardown alone: none is left while reports are written."""
     margin = item.stash.get(hung_key, None)
-    if margin is None or not _has_timeout_plugin(item):
-        with watched_phase(item):
-            return (yield)
-    settings = backstop_settings(item.config, margin)
-    if settings is None:
-        with watched_phase(item):
-            return (yield)
-    item.ihook.pytest_timeout_set_timer(item=item, settings=settings)
+    backstop = None
+    if margin is not None and _has_timeout_plugin(item):
+        backstop = backstop_settings(item.config, margin)
+    if backstop is not None:
+        item.ihook.pytest_timeout_set_timer(item=item, settings=backstop)
     try:
         with watched_phase(item):
             return (yield)
     finally:
-        item.ihook.pytest_timeout_cancel_timer(item=item)
+        if backstop is not None:
+            item.ihook.pytest_timeout_cancel_timer(item=item)
 
 
 # -- helpers -----------------------------------------------------------------
@@ -268,8 +254,8 @@ def watched_phase(item: pytest.Item) -> Iterator[None]:
         watchdog.disarm()
 
 
-def _interrupt(interrupters: list[Callable[[], None]]) -> None:
-    for stop in list(interrupters):
+def _interrupt(interrupters: Sequence[Callable[[], None]]) -> None:
+    for stop in list(interrupters):  # a copy: another thread may add to it
         stop()
 
 

@@ -76,12 +76,8 @@ def _no_leftover_tasks(request: pytest.FixtureRequest) -> Iterator[None]:
     # own, and where a test's fixtures use anyio_backend, anyio's plugin would run
     # session_loop on its runner too (and fail when the project's anyio_backend is
     # function-scoped), breaking a test of the project's that had passed.
-    uses_anyio = "anyio_backend" in request.fixturenames
-    if (
-        not guards_enabled(request.config)
-        or not pytest_asyncio.is_async_test(request.node)
-        or uses_anyio
-    ):
+    guarded = guards_enabled(request.config) and pytest_asyncio.is_async_test(request.node)
+    if not guarded or "anyio_backend" in request.fixturenames:
         yield
         return
     loop: asyncio.AbstractEventLoop = request.getfixturevalue("session_loop")

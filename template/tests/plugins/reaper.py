@@ -45,7 +45,7 @@ def summary(counts: Mapping[str, int]) -> str | None:
     return f"removed what killed runs left: {', '.join(parts)} (see {DOCS})"
 
 
-def exit_when_orphaned(parent: int) -> threading.Thread:
+def exit_when_orphaned(parent: int) -> None:
     """Exit this process as soon as ``parent`` is no longer its parent (it died)."""
 
     def watch() -> None:
@@ -53,9 +53,7 @@ def exit_when_orphaned(parent: int) -> threading.Thread:
             time.sleep(PARENT_POLL_SECONDS)
         os._exit(1)
 
-    watcher = threading.Thread(target=watch, name="exit-when-orphaned", daemon=True)
-    watcher.start()
-    return watcher
+    threading.Thread(target=watch, name="exit-when-orphaned", daemon=True).start()
 
 
 # -- hooks -------------------------------------------------------------------

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import pytest
 
-GROUP = "pyramid"
+ASYNCIO_LOOP_SCOPE_REMINDER = (
+    'The configuration option "asyncio_default_fixture_loop_scope" is unset'
+)
 
 
 @dataclass(frozen=True)
@@ -25,19 +27,21 @@ class Setting:
     name: str
     default: str
     help: str
-    flag: bool = False
-    """A true/false setting (``default`` is ``"true"`` or ``"false"``)."""
+
+    @property
+    def flag(self) -> bool:
+        """A true/false setting, which pytest reads as a ``bool``."""
+        return self.default in ("true", "false")
 
 
 SETTINGS = {
     setting.name: setting
     for setting in (
-        Setting("pyramid_strict", "false", "same as --pyramid-strict", flag=True),
+        Setting("pyramid_strict", "false", "same as --pyramid-strict"),
         Setting(
             "pyramid_guards",
             "true",
             "per-test guards (database, budgets, hang timeouts); false only to measure them",
-            flag=True,
         ),
         Setting("pyramid_unit_budget_ms", "100", "time budget of one unit test, in milliseconds"),
         Setting(
@@ -67,7 +71,6 @@ SETTINGS = {
             "true",
             "run the test connection's SQLite calls on the event loop's thread "
             "(false: aiosqlite's thread, as in production)",
-            flag=True,
         ),
     )
 }
@@ -89,11 +92,17 @@ def default_of(name: str) -> str:
 
 
 def option_group(parser: pytest.Parser) -> pytest.OptionGroup:
-    return parser.getgroup(GROUP, "test pyramid guardrails (tests/plugins)")
+    return parser.getgroup("pyramid", "test pyramid guardrails (tests/plugins)")
 
 
-def read_number(config: pytest.Config, name: str, *, unit: str, example: str) -> float:
-    """A positive number from the ini file (or ``-o name=value``)."""
+def read_number(
+    config: pytest.Config, name: str, *, unit: str, example: str | None = None
+) -> float:
+    """A positive number from the ini file (or ``-o name=value``).
+
+    A bad value is a usage error whose example is ``example`` or, by default,
+    the setting's default in ``SETTINGS``.
+    """
     raw = str(config.getini(name)).strip()
     try:
         value = float(raw)
@@ -102,7 +111,7 @@ def read_number(config: pytest.Config, name: str, *, unit: str, example: str) ->
     if value <= 0:
         raise pytest.UsageError(
             f"{name} = {raw!r} in [tool.pytest.ini_options]: expected a positive number "
-            f"of {unit}, e.g. {name} = {example!r}"
+            f"of {unit}, e.g. {name} = {example or default_of(name)!r}"
         )
     return value
 
@@ -122,9 +131,7 @@ def strict(config: pytest.Config) -> bool:
     return bool(config.getoption("pyramid_strict")) or read_flag(config, "pyramid_strict")
 
 
-ASYNCIO_LOOP_SCOPE_REMINDER = (
-    'The configuration option "asyncio_default_fixture_loop_scope" is unset'
-)
+# -- hooks -------------------------------------------------------------------
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-asyncio's own pytest_configure

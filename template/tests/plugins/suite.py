@@ -49,7 +49,6 @@ pytest_plugins = [
     "tests.plugins.guards",
     "tests.plugins.budgets",
     "tests.plugins.hangs",
-    "tests.plugins.pyramid",
     "tests.plugins.interrupts",
     "tests.plugins.examples",
 ]
