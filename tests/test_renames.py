@@ -63,6 +63,35 @@ def test_update_from_0_1_0_renames_the_imported_helpers_only(
     assert renamed in printed
 
 
+EDITED_CONFTEST = """\
+from tests.plugins.postgres_databases import RunDatabases
+
+pytest_plugins = ["tests.plugins.settings", "tests.plugins.pyramid", "tests.plugins.pyramids"]
+"""
+
+
+def test_update_from_0_1_0_points_a_kept_plugin_list_at_the_merged_modules(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests/conftest.py").write_text(EDITED_CONFTEST)
+
+    assert migrate.main(["--from", "0.1.0", "--to", "0.2.0", "--project", str(tmp_path)]) == 0
+
+    assert (tmp_path / "tests/conftest.py").read_text() == (
+        "from tests.plugins.postgresql_provider import RunDatabases\n\n"
+        'pytest_plugins = ["tests.plugins.settings", "tests.plugins.tiers", '
+        '"tests.plugins.pyramids"]\n'
+    )
+
+
+def test_every_module_a_rename_points_at_exists_in_the_template() -> None:
+    modules = [r.new for r in migrate.load_renames(TEMPLATE_ROOT / "hooks/renames.toml")]
+    for module in (m for m in modules if m.startswith("tests.plugins.")):
+        name = module.removeprefix("tests.plugins.")
+        assert (TEMPLATE_ROOT / "template/tests/plugins" / f"{name}.py").is_file(), module
+
+
 def test_an_update_that_does_not_cross_0_2_0_renames_nothing(project: Path) -> None:
     assert migrate.main(["--from", "0.2.0", "--to", "0.3.0", "--project", str(project)]) == 0
 
