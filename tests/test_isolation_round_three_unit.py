@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +191,45 @@ def test_the_final_check_waits_for_threads_the_last_test_left_running() -> None:
     assert wrote.is_set()
     assert sources.current is None  # from now on, what its threads do is "after it ended"
     assert sources.late_origin(thread).name == "t.py::last"
+
+
+def test_a_pool_worker_counts_as_late_work_only_while_it_works() -> None:
+    write_sources = load_plugin("write_sources")
+    go = threading.Event()
+    with ThreadPoolExecutor(thread_name_prefix="pool") as pool:
+        working = pool.submit(go.wait, 30)
+        (worker,) = pool._threads  # the executor keeps no public list of its threads
+        assert not write_sources.is_idle_pool_worker(worker)
+        go.set()
+        working.result(timeout=30)
+        assert wait_until(lambda: write_sources.is_idle_pool_worker(worker))
+        assert not write_sources.is_idle_pool_worker(threading.current_thread())
+
+
+def test_the_final_check_does_not_wait_for_an_idle_pool_worker_a_test_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``asyncio.to_thread`` in a test leaves such a worker: it used to cost the whole wait."""
+    write_sources = load_plugin("write_sources")
+    monkeypatch.setattr(write_sources, "LATE_THREAD_WAIT_SECONDS", 3600.0)
+    sources = write_sources.WriteSources()
+    last = FakeItem("t.py::last")
+    sources.test_started(last)
+    with ThreadPoolExecutor() as pool:
+        pool.submit(int).result(timeout=30)
+        joiner = threading.Thread(target=write_sources.join_late_threads, args=(sources, last))
+        joiner.start()
+        joiner.join(timeout=60)  # an hour if it waited for the idle worker
+
+        assert not joiner.is_alive()
+
+
+def wait_until(condition: Callable[[], bool]) -> bool:
+    for _ in range(600):
+        if condition():
+            return True
+        threading.Event().wait(0.05)
+    return False
 
 
 # -- sqlite_interrupts -----------------------------------------------------------

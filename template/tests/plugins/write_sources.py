@@ -46,6 +46,8 @@ LATE_PROPERTY = "pyramid_late_pollution"
 """The user property carrying a finding to the run's summary (from xdist workers too)."""
 LATE_THREAD_WAIT_SECONDS = 10.0
 """How long the final check waits for threads ended tests left running."""
+IDLE_POLL_SECONDS = 0.05
+"""How often the final check looks whether a pool's worker has gone idle."""
 WRITER_EVENTS = frozenset(
     {
         "subprocess.Popen",
@@ -275,13 +277,32 @@ def hand_on(item: pytest.Item, errors: LateThreadErrors | None) -> None:
 
 
 def join_late_threads(sources: WriteSources, last: pytest.Item | None) -> None:
-    """Wait (a bounded time) for the threads ended tests (``last`` too) left running."""
+    """Wait (a bounded time) for the threads ended tests (``last`` too) left working.
+
+    Daemon threads (drivers', the watchdog's) may live for the run, and a thread
+    pool's worker lives until its pool shuts down: an idle one has no work left,
+    so the wait ends when it goes idle (``asyncio.to_thread`` in a test leaves one
+    in the event loop's pool, which waited the whole ten seconds before).
+    """
     if last is not None:
         sources.test_ended(last)  # its threads write "after it ended" from now on
     deadline = time.monotonic() + LATE_THREAD_WAIT_SECONDS
     for thread in sources.late_threads():
-        if not thread.daemon:  # daemon threads (drivers', the watchdog's) may live for the run
-            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        while not thread.daemon and thread.is_alive() and not is_idle_pool_worker(thread):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            thread.join(timeout=min(left, IDLE_POLL_SECONDS))
+
+
+def is_idle_pool_worker(thread: threading.Thread) -> bool:
+    """A ``concurrent.futures`` pool's worker waiting for work (in its own loop, no deeper)."""
+    frame = sys._current_frames().get(thread.ident or 0)
+    return (
+        frame is not None
+        and frame.f_code.co_name == "_worker"
+        and frame.f_globals.get("__name__") == "concurrent.futures.thread"
+    )
 
 
 late_thread_errors_key = pytest.StashKey[LateThreadErrors]()
