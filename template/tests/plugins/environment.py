@@ -22,7 +22,8 @@ What the run's first process hands to its xdist workers
 -------------------------------------------------------
 Workers inherit the environment of the process that starts them, so everything
 they must share with it travels in one variable, ``PYTEST_PYRAMID_RUN`` (JSON),
-written and read only through ``hand_down`` and ``handed_down``:
+written and read only through the functions of the next section (``hand_down``,
+``handed_down``, ``inherited_or_chosen``, ``forget``):
 
 ==========================  ====================================================
 ``run_folder``              the run's folder: the template database's outcome,
@@ -56,6 +57,7 @@ HANDOFF_ENV = "PYTEST_PYRAMID_RUN"
 """The one variable that carries the run's state to xdist workers (see the table above)."""
 REBIND_MODULE = "tests.plugins.connections"
 ORIGINAL_URL = "original_database_url"
+"""The handoff key of the variable's value before the suite pointed it elsewhere."""
 
 
 # -- what workers inherit ----------------------------------------------------
